@@ -1,0 +1,54 @@
+# The two commands: `make preview` (offline preview of every stack) and `make test`.
+# The first run bootstraps everything from the lock files: uv (tools/uv.txt, hash-pinned)
+# into .tools/, then the project's virtualenv .venv from uv.lock.
+
+PYTHON3 ?= python3
+TOOLS   := .tools
+UV      := $(TOOLS)/bin/uv
+VENV    := .venv
+PY      := $(VENV)/bin/python
+SRC     := __main__.py stacks components policies preflight scripts bench tests
+
+.DEFAULT_GOAL := help
+.PHONY: help preview test lint typecheck unit audit bench clean
+
+help:
+	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
+	@echo "make test      lint, type check, security lint and the whole test suite"
+	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
+	@echo "make bench     synth timing against the import floor"
+
+$(UV): tools/uv.txt
+	$(PYTHON3) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --require-hashes --no-deps -r tools/uv.txt
+	@touch $@
+
+$(VENV)/.synced: uv.lock pyproject.toml $(UV)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON3)
+	@touch $@
+
+preview: $(VENV)/.synced
+	$(PY) -m preflight preview --all
+
+test: lint typecheck unit
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit --quiet --configfile pyproject.toml --recursive stacks components policies preflight scripts __main__.py
+
+typecheck: $(VENV)/.synced
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.synced
+	$(VENV)/bin/pytest
+
+audit: $(VENV)/.synced
+	$(UV) export --frozen --format requirements-txt --no-emit-project > $(TOOLS)/audit-requirements.txt
+	$(VENV)/bin/pip-audit --strict --require-hashes --disable-pip -r $(TOOLS)/audit-requirements.txt
+
+bench: $(VENV)/.synced
+	$(PY) bench/synth_bench.py
+
+clean:
+	rm -rf $(TOOLS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,10 @@
+"""The control-plane environment program: load the stack's typed config, build, export."""
+
+import pulumi
+
+from stacks import config
+from stacks.environment import build_environment
+
+outputs = build_environment(config.load())
+for key, value in outputs.items():
+    pulumi.export(key, value)

@@ -1,0 +1,101 @@
+"""``python -m preflight``: everything a reviewer needs, offline, from the program itself."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from preflight import synth as synth_mod
+from preflight.synth import ROOT, UsageError
+
+
+def _progress(message: str) -> None:
+    print(f"preflight: {message}", file=sys.stderr, flush=True)
+
+
+def _stacks(args: argparse.Namespace) -> list[str]:
+    project = synth_mod.Project.load(args.project)
+    if getattr(args, "all", False):
+        return project.stacks()
+    if not args.stack:
+        raise UsageError("name a stack with --stack NAME, or pass --all")
+    return [args.stack]
+
+
+def _add_stack_args(parser: argparse.ArgumentParser, allow_all: bool = True) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--stack", help="stack name (dev, staging, prod)")
+    if allow_all:
+        group.add_argument("--all", action="store_true", help="every stack of the project")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=ROOT,
+        help="Pulumi project directory (default: the repository root; e.g. bootstrap)",
+    )
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    stacks = _stacks(args)
+    if len(stacks) > 1 and not args.out_dir:
+        raise UsageError("synth of several stacks writes files: add --out-dir DIR")
+    snapshots = synth_mod.synthesize(stacks, args.project, progress=_progress)
+    if args.out_dir:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        for stack, snapshot in snapshots.items():
+            (args.out_dir / f"{stack}.json").write_text(synth_mod.dumps(snapshot))
+            _progress(f"wrote {args.out_dir / f'{stack}.json'}")
+    else:
+        sys.stdout.write(synth_mod.dumps(snapshots[stacks[0]]))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from preflight.preview import render, use_colour
+
+    stacks = _stacks(args)
+    snapshots = synth_mod.synthesize(stacks, args.project, progress=_progress)
+    colour = use_colour(sys.stdout)
+    for i, stack in enumerate(stacks):
+        if i:
+            sys.stdout.write("\n")
+        sys.stdout.write(render(snapshots[stack], colour))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m preflight",
+        description="Offline synth, preview and checks of the Pulumi program (no cloud, no CLI).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="print a stack's resource graph as deterministic JSON")
+    _add_stack_args(p)
+    p.add_argument("--out-dir", type=Path, help="write <stack>.json files here instead of stdout")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("preview", help="print the resource tree as `pulumi preview` would")
+    _add_stack_args(p)
+    p.set_defaults(func=cmd_preview)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except UsageError as err:
+        for line in str(err).splitlines():
+            print(f"preflight: error: {line}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Run the real Pulumi program in-process under mocks and return its resource graph.
+
+This is the offline path of DESIGN.md ("Two ways to run"): the same ``__main__.py`` that
+``pulumi up`` runs, with the stack's config read from ``Pulumi.<stack>.yaml`` the way the CLI
+passes it (scalars as strings, structured values as JSON, ``secure:`` values as secrets), and a
+recording mock monitor in place of the engine. Several stacks are synthesized in one process so
+the provider SDKs are imported once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ("dev", "staging", "prod")
+FINGERPRINT_ENV = "PREFLIGHT_SECRET_FINGERPRINT_KEY"
+"""When set, secrets show as ``[secret:<hmac>]`` keyed by its value (used by ``preflight diff``)."""
+
+
+class UsageError(Exception):
+    """Bad command-line input or configuration: one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Pulumi project directory and what the offline path needs to know about it."""
+
+    directory: Path
+    name: str
+    main: Path
+
+    @classmethod
+    def load(cls, directory: Path = ROOT) -> Project:
+        manifest = directory / "Pulumi.yaml"
+        if not manifest.is_file():
+            raise UsageError(f"no Pulumi.yaml in {directory}: pass a Pulumi project directory")
+        data = yaml.safe_load(manifest.read_text()) or {}
+        main = directory / str(data.get("main", "."))
+        main = main / "__main__.py" if main.is_dir() else main
+        return cls(directory=directory, name=str(data["name"]), main=main)
+
+    def stacks(self) -> list[str]:
+        """Stack names with a ``Pulumi.<stack>.yaml`` file, in the order dev, staging, prod."""
+        found = [
+            p.name[len("Pulumi.") : -len(".yaml")] for p in self.directory.glob("Pulumi.*.yaml")
+        ]
+        order = {name: i for i, name in enumerate(STACKS)}
+        return sorted(found, key=lambda s: (order.get(s, len(order)), s))
+
+
+def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str]]:
+    """The flat config map and secret keys of a stack file, as the CLI passes them to a program.
+
+    Secret values cannot be decrypted offline: each ``secure:`` value, and each secret key the
+    program declares but the file does not hold, gets a placeholder that is marked secret, so
+    it only ever shows as ``[secret]``.
+    """
+    path = project.directory / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = ", ".join(project.stacks()) or "none"
+        raise UsageError(f"unknown stack {stack!r}: no {path.name} (stacks: {known})")
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise UsageError(
+            f"{path.name}{where}: not valid YAML; fix the indentation or quoting"
+        ) from None
+    raw = doc.get("config") or {}
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path.name}: `config:` must be a mapping of `<namespace>:<key>: value`")
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw.items():
+        key = str(key)
+        if ":" not in key:
+            raise UsageError(
+                f"{path.name}: config key {key!r} needs a namespace, e.g. {project.name}:{key}"
+            )
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[key] = f"offline-placeholder-{key}"
+            secret_keys.append(key)
+        elif isinstance(value, dict | list):
+            if "secure" in json.dumps(value):
+                raise UsageError(
+                    f"{path.name}: {key} holds a nested secure value; keep secrets in their own "
+                    "top-level key (pulumi config set --secret <key>)"
+                )
+            config[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            config[key] = "true" if value else "false"
+        elif value is None:
+            config[key] = ""
+        else:
+            config[key] = str(value)
+    for key in declared_secret_keys(project):
+        if key not in config:
+            config[key] = f"offline-placeholder-{key}"
+            secret_keys.append(key)
+    return config, sorted(secret_keys)
+
+
+def declared_secret_keys(project: Project) -> list[str]:
+    """Secret config keys the program reads with ``require_secret`` (see stacks/config.py)."""
+    if project.directory != ROOT:
+        return []
+    from stacks.config import SECRET_KEYS
+
+    return sorted(SECRET_KEYS)
+
+
+def _run_program(project: Project, stack: str, fingerprint_key: bytes | None) -> dict[str, Any]:
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from preflight.mocks import ControlPlaneMocks, Normaliser, RecordingMonitor
+
+    config, secret_keys = stack_config(project, stack)
+    runtime_config.set_all_config(config, secret_keys)
+    gcp_project = config.get("gcp:project", "offline-project")
+    monitor = RecordingMonitor(ControlPlaneMocks(gcp_project), Normaliser(fingerprint_key))
+    settings.ROOT.set(None)
+    mocks.set_mocks(
+        monitor.mocks, project=project.name, stack=stack, preview=False, monitor=monitor
+    )
+    error: BaseException | None = None
+
+    def program() -> None:
+        runpy.run_path(str(project.main), run_name="__main__")
+
+    try:
+        _sync_await(run_pulumi_func(program))
+    except pulumi.RunError as err:
+        error = err
+    if error is not None:
+        raise UsageError(str(error)) from None
+    resources = sorted(
+        (r.to_json() for r in monitor.registrations),
+        key=lambda r: (r["type"] != "pulumi:pulumi:Stack", r["urn"]),
+    )
+    return {"project": project.name, "stack": stack, "resources": resources}
+
+
+def synthesize(
+    stacks: Iterable[str],
+    project_dir: Path = ROOT,
+    fingerprint_key: bytes | None = None,
+    progress: Any = None,
+) -> dict[str, dict[str, Any]]:
+    """Snapshots of ``stacks`` of the project in ``project_dir``, all in this one process.
+
+    ``progress``, when given, is called with a short message before each stack.
+    """
+    project = Project.load(project_dir)
+    if fingerprint_key is None and os.environ.get(FINGERPRINT_ENV):
+        fingerprint_key = os.environ[FINGERPRINT_ENV].encode()
+    for path in (str(ROOT), str(project.directory)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    snapshots = {}
+    cwd = Path.cwd()
+    os.chdir(project.directory)
+    try:
+        for stack in stacks:
+            if progress is not None:
+                progress(f"synthesizing {project.name}/{stack}")
+            snapshots[stack] = _run_program(project, stack, fingerprint_key)
+    finally:
+        os.chdir(cwd)
+    return snapshots
+
+
+def dumps(snapshot: dict[str, Any]) -> str:
+    """The snapshot as deterministic JSON text."""
+    return json.dumps(snapshot, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
