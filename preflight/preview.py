@@ -22,17 +22,23 @@ def render(snapshot: dict[str, Any], colour: bool) -> str:
     lines = [
         c("bold", f"Previewing {snapshot['project']}/{snapshot['stack']} (offline, no credentials)")
     ]
-    lines.append(f"     {'Type':<58} Name")
 
-    def walk(parent: str | None, depth: int) -> None:
-        for res in sorted(children.get(parent, []), key=lambda r: (r["type"], r["name"])):
-            indent = "   " * depth + ("└─ " if depth else "")
-            label = f"{indent}{res['type']}"
+    width = 60
+    name_w = max(len(r["name"]) for r in resources) + 11
+    lines.append(f"     {'Type':<{width}} {'Name':<{name_w}} Plan")
+
+    def walk(parent: str | None, prefix: str, is_root: bool) -> None:
+        kids = sorted(children.get(parent, []), key=lambda r: (r["type"], r["name"]))
+        for i, res in enumerate(kids):
+            last = i == len(kids) - 1
+            branch = "" if is_root else ("└─ " if last else "├─ ")
+            label = f"{prefix}{branch}{res['type']}"
             flags = " [protect]" if res.get("protect") else ""
-            lines.append(f" {c('create', '+')}   {label:<58} {res['name']}{flags}")
-            walk(res["urn"], depth + 1)
+            name = f"{res['name']}{flags}"
+            lines.append(f" {c('create', '+')}   {label:<{width}} {name:<{name_w}} create")
+            walk(res["urn"], "" if is_root else prefix + ("   " if last else "│  "), False)
 
-    walk(None, 0)
+    walk(None, "", True)
     counts = Counter(r["type"] for r in resources if r["type"] != "pulumi:pulumi:Stack")
     lines.append("")
     lines.append(c("bold", "Resources by type:"))

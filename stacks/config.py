@@ -9,11 +9,13 @@ with ``require_secret`` by the components that need them.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from typing import Any
 
 import pulumi
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from stacks.naming import DataClass, Environment, Naming
 from stacks.sections.base import Model
@@ -21,10 +23,16 @@ from stacks.sections.environment import MATRIX, AccessList, GcpSettings
 
 PROJECT = "controlplane"
 
-SECRET_KEYS: dict[str, str] = {}
+SECRET_KEYS: dict[str, str] = {
+    "controlplane:supabaseAccessToken": "Supabase Management API token (settings, keys)",
+    "datadog:apiKey": "Datadog API key of the provider (monitors, SLOs, synthetics)",
+    "datadog:appKey": "Datadog application key of the provider",
+    "pagerduty:token": "PagerDuty REST API token of the provider (schedules, services)",
+}
 """Secret config keys (``pulumi config set --secret <key>``) and what each is for.
 
-Filled by the sections that need secrets; the README's table is generated from it.
+The README's table is generated from it; a key here that a stack file holds in clear is an
+error that never echoes the value.
 """
 
 # Provider namespaces whose keys the program reads; any other namespace is a typo.
@@ -35,8 +43,7 @@ class StackConfig(Model):
     """The whole configuration of one shared environment (one Pulumi stack)."""
 
     org: str = Field(
-        pattern=r"^[a-z][a-z0-9]{1,9}$",
-        description="Short organisation prefix of every physical name: `<org>-<env>-...`.",
+        description="Short organisation prefix of every physical name: `<org>-<env>-...`."
     )
     environment: Environment = Field(description="Which shared environment this stack is.")
     data_class: DataClass = Field(description="The data the environment holds (playbook §2).")
@@ -44,6 +51,13 @@ class StackConfig(Model):
     access: AccessList = Field(
         description="The environment's access list (playbook §2): group name to member and roles."
     )
+
+    @field_validator("org")
+    @classmethod
+    def _org(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9]{1,9}", value):
+            raise ValueError("2-10 lowercase letters or digits starting with a letter, e.g. acme")
+        return value
 
     @model_validator(mode="after")
     def _matrix(self) -> StackConfig:
@@ -91,50 +105,138 @@ def _found(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_EXPECTED = {
+    "list_type": "a list, e.g. [a, b]",
+    "dict_type": "a mapping of key: value",
+    "model_type": "a mapping of key: value",
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+}
+
+
+def _expected(e: Any) -> str:
+    kind, ctx = e["type"], e.get("ctx") or {}
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected')}"
+    bounds = {
+        "greater_than_equal": "at least {ge}",
+        "greater_than": "more than {gt}",
+        "less_than_equal": "at most {le}",
+        "less_than": "less than {lt}",
+        "too_short": "at least {min_length} item(s)",
+        "too_long": "at most {max_length} item(s)",
+        "string_too_short": "at least {min_length} character(s)",
+        "string_too_long": "at most {max_length} character(s)",
+    }
+    if kind in bounds:
+        return bounds[kind].format(**ctx)
+    return str(e["msg"]).removeprefix("Value error, ")
+
+
+def _field_at(loc: tuple[int | str, ...]) -> tuple[Any, str | None]:
+    """The model class holding the last key of ``loc`` and that field's description."""
+    model: Any = StackConfig
+    skip = 0
+    for i, part in enumerate(loc):
+        if skip:  # a dict key or list index chosen by the operator, not a field name
+            skip -= 1
+            continue
+        if not (isinstance(model, type) and issubclass(model, Model)):
+            return None, None
+        fields = {f.alias or k: f for k, f in model.model_fields.items()}
+        field = fields.get(str(part)) or model.model_fields.get(str(part))
+        if field is None:
+            return (model, None) if i == len(loc) - 1 else (None, None)
+        if i == len(loc) - 1:
+            return model, field.description
+        model = _inner_model(field.annotation)
+        skip = _container_depth(field.annotation)
+    return None, None
+
+
+def _container_depth(annotation: Any) -> int:
+    """How many operator-chosen keys/indexes stand between a field and its inner model."""
+    origin = getattr(annotation, "__origin__", None)
+    if origin in (dict, list):
+        return 1 + _container_depth(annotation.__args__[-1])
+    return 0
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model inside ``Model``, ``dict[str, Model]``, ``list[Model]`` or ``Model | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return annotation
+    for arg in reversed(getattr(annotation, "__args__", ()) or ()):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _suggest(loc: tuple[int | str, ...]) -> str:
+    model, _ = _field_at(loc)
+    if model is None:
+        return "check the spelling against docs/config.md"
+    names = [f.alias or k for k, f in model.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"the keys here are {', '.join(sorted(names))}"
+
+
 def _problems(err: ValidationError) -> list[str]:
     problems = []
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    # A misspelt key shows up twice: once unknown, once missing. Report the typo only.
+    typo_parents = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
+    for e in errors:
         loc = tuple(e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
+        msg = str(e["msg"]).removeprefix("Value error, ")
         if e["type"] == "missing":
-            problems.append(f"{_key_path(loc)}: missing, expected {_describe_missing(loc)}")
+            if loc[:-1] in typo_parents:
+                continue
+            _, description = _field_at(loc)
+            what = f"a value: {description}" if description else "a value (see docs/config.md)"
+            problems.append(f"{_key_path(loc)}: missing, expected {what}")
         elif e["type"] == "extra_forbidden":
-            problems.append(
-                f"{_key_path(loc)}: unknown key (found {_found(e['input'])}); "
-                "check the spelling against docs/config.md"
-            )
-        elif msg.split(":", 1)[0] in {"dataClass", "access"} and not loc:
+            problems.append(f"{_key_path(loc)}: unknown key; {_suggest(loc)}")
+        elif not loc:
             problems.append(f"{PROJECT}:{msg}")
         else:
-            problems.append(f"{_key_path(loc)}: found {_found(e['input'])}, expected {msg}")
+            problems.append(
+                f"{_key_path(loc)}: found {_found(e['input'])}, expected {_expected(e)}"
+            )
     return problems
 
 
-def _describe_missing(loc: tuple[int | str, ...]) -> str:
-    field = StackConfig.model_fields.get(str(loc[0])) if len(loc) == 1 else None
-    if field is not None and field.description:
-        return f"a value: {field.description}"
-    return "a value (see docs/config.md)"
-
-
-def raw_to_model_input(stack: str, raw: dict[str, str]) -> dict[str, Any]:
+def raw_to_model_input(
+    stack: str, raw: dict[str, str], secret_keys: set[str] | None = None
+) -> dict[str, Any]:
     """Turn the flat Pulumi config map into the nested model input, rejecting unknown keys."""
     data: dict[str, Any] = {}
     problems = []
     for key, value in sorted(raw.items()):
         namespace, _, name = key.partition(":")
         if key in SECRET_KEYS:
+            if secret_keys is not None and key not in secret_keys:
+                problems.append(
+                    f"{key}: is in clear text in the stack file; remove it and run "
+                    f"`pulumi config set --secret {key}` (then rotate the exposed value)"
+                )
             continue
         if namespace == "gcp" and key in PROVIDER_KEYS:
             data.setdefault("gcp", {})[name] = value
             continue
         if namespace != PROJECT:
-            if namespace in {"datadog", "pagerduty"} and key not in SECRET_KEYS:
-                problems.append(
-                    f"{key}: provider credentials belong in secret config: run "
-                    f"`pulumi config set --secret {key} ...` (see README)"
-                )
-            elif namespace != "gcp":
+            if namespace != "gcp":
                 problems.append(
                     f"{key}: unknown namespace {namespace!r}; keys are `{PROJECT}:<key>`"
                 )
@@ -157,9 +259,12 @@ def _parse(value: Any) -> Any:
     return value
 
 
-def validate(stack: str, raw: dict[str, str]) -> StackConfig:
-    """Validate the flat config map of ``stack``; raise :class:`ConfigError` on any problem."""
-    data = raw_to_model_input(stack, raw)
+def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = None) -> StackConfig:
+    """Validate the flat config map of ``stack``; raise :class:`ConfigError` on any problem.
+
+    ``secret_keys`` are the keys the engine holds as secrets; ``None`` skips that check.
+    """
+    data = raw_to_model_input(stack, raw, secret_keys)
     try:
         cfg = StackConfig.model_validate(data)
     except ValidationError as err:
@@ -185,6 +290,15 @@ def runtime_config() -> dict[str, str]:
     return merged
 
 
+def runtime_secret_keys() -> set[str]:
+    """The config keys the engine marked secret."""
+    from pulumi.runtime import config as runtime
+
+    keys = set(runtime.get_config_secret_keys_env())
+    keys.update(runtime._SECRET_KEYS.get())
+    return keys
+
+
 def load() -> StackConfig:
     """Load and validate the current stack's config; a bad config stops the program cleanly.
 
@@ -192,6 +306,6 @@ def load() -> StackConfig:
     """
     stack = pulumi.get_stack()
     try:
-        return validate(stack, runtime_config())
+        return validate(stack, runtime_config(), runtime_secret_keys())
     except ConfigError as err:
         raise pulumi.RunError(str(err)) from None

@@ -36,7 +36,7 @@ class GroupAccess(Model):
     @classmethod
     def _group_member(cls, value: str) -> str:
         if not _GROUP_RE.match(value):
-            raise ValueError("write the group as an IAM member, e.g. group:sre@example.com")
+            raise ValueError("a group as an IAM member, e.g. group:sre@example.com")
         return value
 
     @field_validator("roles")
@@ -45,27 +45,39 @@ class GroupAccess(Model):
         for role in roles:
             if role in PRIMITIVE_ROLES:
                 raise ValueError(
-                    f"{role} is a primitive role; grant predefined roles instead "
+                    f"predefined roles instead of the primitive {role} "
                     "(e.g. roles/run.developer, roles/logging.viewer)"
                 )
             if not _ROLE_RE.match(role):
-                raise ValueError(f"{role!r} is not a role name: write roles/<service>.<role>")
+                raise ValueError(f"a role name like roles/<service>.<role> instead of {role!r}")
         if len(set(roles)) != len(roles):
-            raise ValueError("a role is listed twice: list each role once")
+            raise ValueError("each role listed once")
         return roles
 
 
 class GcpSettings(Model):
     """Provider settings read from the `gcp:` namespace of the stack file."""
 
-    project: str = Field(
-        pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
-        description="The GCP project id of this environment (`gcp:project`).",
-    )
+    project: str = Field(description="The GCP project id of this environment (`gcp:project`).")
     region: str = Field(
-        pattern=r"^[a-z]+-[a-z]+[0-9]$",
-        description="The GCP region every regional resource lives in (`gcp:region`).",
+        description="The GCP region every regional resource lives in (`gcp:region`)."
     )
+
+    @field_validator("project")
+    @classmethod
+    def _project_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", value):
+            raise ValueError(
+                "a GCP project id: 6-30 lowercase letters, digits or '-', starting with a letter"
+            )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]+-[a-z]+[0-9]", value):
+            raise ValueError("a GCP region such as europe-west1")
+        return value
 
 
 AccessList = dict[str, GroupAccess]
