@@ -77,7 +77,8 @@ def main() -> int:
         small = generated_project(Path(small_dir), 2)
         big = generated_project(Path(big_dir), args.services)
         cmd = [py, "-m", "preflight", "synth", "--stack", "prod", "--project"]
-        t_small, t_big = timed([*cmd, str(small)], args.repeat), timed([*cmd, str(big)], args.repeat)
+        t_small = timed([*cmd, str(small)], args.repeat)
+        t_big = timed([*cmd, str(big)], args.repeat)
         n_small, n_big = count_resources(small), count_resources(big)
     per_resource = (t_big - t_small) / (n_big - n_small)
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -80,7 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("preview", help="print the resource tree as `pulumi preview` would")
     _add_stack_args(p)
     p.set_defaults(func=cmd_preview)
+
+    for name, module, text in _MODULES:
+        mod = importlib.import_module(module)
+        p = sub.add_parser(name, help=text)
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
     return parser
+
+
+# Subcommands implemented in their own modules: (name, module, help).
+_MODULES = [
+    ("docs", "preflight.docs", "regenerate the reference docs (docs/config.md, README tables)"),
+]
 
 
 def main(argv: list[str] | None = None) -> int:

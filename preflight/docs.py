@@ -1,0 +1,113 @@
+"""Reference docs generated from the code: the config keys (docs/config.md) and the README's
+secret-config table. ``python -m preflight docs`` rewrites them; ``--check`` fails when stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from preflight.synth import ROOT, UsageError
+
+CONFIG_DOC = ROOT / "docs" / "config.md"
+README = ROOT / "README.md"
+SECRETS_START, SECRETS_END = "<!-- secrets:start -->", "<!-- secrets:end -->"
+
+
+def _type_name(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
+    text = text or str(annotation)
+    text = re.sub(r"\b[a-z_.]+\.([A-Z]\w*)", r"\1", text.replace("typing.", ""))
+    return text.replace("|", "\\|")
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    from stacks.config import _container_depth, _inner_model
+
+    rows = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        required = field.is_required()
+        default = "required" if required else f"`{field.get_default(call_default_factory=True)!r}`"
+        description = (field.description or "").replace("\n", " ")
+        rows.append(f"| `{key}` | {_type_name(field.annotation)} | {default} | {description} |")
+        inner = _inner_model(field.annotation)
+        if inner is not None:
+            hops = "".join(".<key>" for _ in range(_container_depth(field.annotation)))
+            rows += _rows(inner, f"{key}{hops}.")
+    return rows
+
+
+def config_reference() -> str:
+    """docs/config.md: every key of the stack files, from the pydantic models."""
+    from stacks.config import PROJECT, SECRET_KEYS, StackConfig
+
+    lines = [
+        "# Stack configuration reference",
+        "",
+        "Generated from `stacks/config.py` and `stacks/sections/` by `python -m preflight docs`;",
+        "a test fails when this file is stale. Keys are `controlplane:<key>` in",
+        "`Pulumi.<stack>.yaml` unless the row says `gcp:`. Unknown keys are errors.",
+        "",
+        "| key | type | default | description |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in _rows(StackConfig, f"{PROJECT}:"):
+        if not row.startswith(f"| `{PROJECT}:gcp` "):  # provider keys, listed one by one
+            lines.append(row.replace(f"`{PROJECT}:gcp.", "`gcp:"))
+    lines += ["", "## Secret keys", "", secrets_table(SECRET_KEYS), ""]
+    return "\n".join(lines)
+
+
+def secrets_table(secret_keys: dict[str, str]) -> str:
+    rows = ["| key | what it is | set it with |", "| --- | --- | --- |"]
+    for key, what in sorted(secret_keys.items()):
+        rows.append(f"| `{key}` | {what} | `pulumi config set --secret {key}` |")
+    return "\n".join(rows)
+
+
+def readme_with_secrets(readme: str) -> str:
+    from stacks.config import SECRET_KEYS
+
+    start, end = readme.find(SECRETS_START), readme.find(SECRETS_END)
+    if start < 0 or end < start:
+        raise UsageError(f"README.md lacks the {SECRETS_START} ... {SECRETS_END} markers")
+    table = secrets_table(SECRET_KEYS)
+    return readme[: start + len(SECRETS_START)] + "\n" + table + "\n" + readme[end:]
+
+
+def outputs() -> dict[Path, str]:
+    """Every generated file and its expected content."""
+    return {
+        CONFIG_DOC: config_reference(),
+        README: readme_with_secrets(README.read_text()),
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="fail when a generated doc is stale")
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    stale = []
+    for path, content in outputs().items():
+        current = path.read_text() if path.exists() else ""
+        if current != content:
+            if args.check:
+                stale.append(_shown(path))
+            else:
+                path.write_text(content)
+                print(f"preflight: wrote {_shown(path)}")
+    if stale:
+        raise UsageError(
+            f"stale generated docs: {', '.join(stale)}; run `python -m preflight docs`"
+        )
+    return 0
