@@ -174,6 +174,12 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
                 "email": f"service-{self.project_number}@gcp-sa-{service}.iam.gserviceaccount.com"
             }
             computed["member"] = f"serviceAccount:{computed['email']}"
+        elif kind == "pulumi-python:dynamic/supabase:SupabaseProjectKeys":
+            # Offline stand-ins; they reach the snapshot only as "[secret]".
+            computed = {
+                "serviceRoleKey": f"offline-service-role-key-{_digest(args.name)}",
+                "jwtSecret": f"offline-jwt-secret-{_digest(args.name)}",
+            }
         elif kind.startswith("pagerduty:"):
             computed = {"id": "P" + _digest(kind, args.name, length=6).upper()}
             if kind == "pagerduty:index/serviceIntegration:ServiceIntegration":

@@ -20,6 +20,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from stacks.naming import DataClass, Environment, Naming
 from stacks.sections.base import Model
 from stacks.sections.environment import MATRIX, AccessList, GcpSettings
+from stacks.sections.supabase import SupabaseSection
+from stacks.sections.supabase import check_for_env as supabase_rules
 
 PROJECT = "controlplane"
 
@@ -50,6 +52,10 @@ class StackConfig(Model):
     gcp: GcpSettings = Field(description="Provider settings (`gcp:project`, `gcp:region`).")
     access: AccessList = Field(
         description="The environment's access list (playbook §2): group name to member and roles."
+    )
+    supabase: SupabaseSection = Field(
+        description="Supabase project settings applied through the Management API "
+        "(playbook §3, §6, §7)."
     )
 
     @field_validator("org")
@@ -269,6 +275,9 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
         cfg = StackConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(stack, _problems(err)) from None
+    problems = [f"{PROJECT}:{p}" for p in supabase_rules(cfg.supabase, cfg.environment)]
+    if problems:
+        raise ConfigError(stack, problems)
     if stack != cfg.environment and not stack.startswith(f"{cfg.environment}-"):
         raise ConfigError(
             stack,

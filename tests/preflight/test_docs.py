@@ -7,7 +7,7 @@ import shlex
 
 from preflight.__main__ import build_parser, main
 from preflight.synth import ROOT
-from tests.stacks.test_config import CORPUS
+from tests.stacks.test_config import bad_stack_file
 
 README = (ROOT / "README.md").read_text()
 
@@ -47,6 +47,6 @@ def test_readme_commands_are_real_subcommands() -> None:
 
 def test_readme_error_example_is_the_real_message(project_with, capsys) -> None:
     [example] = re.findall(r"```text\n(preflight: error: config error[^\n]+)\n```", README)
-    project = project_with("prod", (CORPUS / "prod_synthetic_data.yaml").read_text())
+    project = project_with("prod", bad_stack_file("prod_synthetic_data"))
     assert main(["synth", "--stack", "prod", "--project", str(project)]) == 2
     assert example in capsys.readouterr().err.splitlines()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from preflight.__main__ import main
 from preflight.synth import ROOT
@@ -59,7 +60,47 @@ EXPECTED: dict[str, list[str]] = {
         "`pulumi config set --secret pagerduty:token` (then rotate the exposed value)"
     ],
     "not_yaml": ["Pulumi.prod.yaml line 3: not valid YAML; fix the indentation or quoting"],
+    "out_of_range_number": [
+        P + "controlplane:supabase.api.maxRows: found -5, expected at least 1",
+    ],
+    "prod_ssl_off": [
+        P + "controlplane:supabase.sslEnforcement.database: found false, expected true in every "
+        "environment (playbook §6, TLS in transit); write `database: true` or leave the key out"
+    ],
+    "prod_network_open": [
+        P + "controlplane:supabase.network.restrictions: found 0.0.0.0/0, which lets every "
+        "address connect; prod must list only the CIDRs that need the database"
+    ],
 }
+
+
+def bad_stack_file(case: str) -> str:
+    """The checked-in prod stack file with the one change the corpus case describes."""
+    spec = yaml.safe_load((CORPUS / f"{case}.yaml").read_text())
+    if "raw" in spec:
+        return str(spec["raw"])
+    doc = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    config = doc["config"]
+
+    def parent_of(path: str) -> tuple[dict, str]:
+        key, *rest = path.split(".")
+        if not rest:
+            return config, key
+        node = config[key]
+        for part in rest[:-1]:
+            node = node[part]
+        return node, rest[-1]
+
+    for path, value in (spec.get("set") or {}).items():
+        node, last = parent_of(path)
+        node[last] = value
+    for path in spec.get("delete") or []:
+        node, last = parent_of(path)
+        del node[last]
+    for path, new in (spec.get("rename") or {}).items():
+        node, last = parent_of(path)
+        node[new] = node.pop(last)
+    return yaml.safe_dump(doc, sort_keys=False)
 
 
 def test_corpus_and_expectations_match() -> None:
@@ -68,7 +109,7 @@ def test_corpus_and_expectations_match() -> None:
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_bad_config_fails_with_its_message(case, project_with, capsys) -> None:
-    project = project_with("prod", (CORPUS / f"{case}.yaml").read_text())
+    project = project_with("prod", bad_stack_file(case))
     code = main(["synth", "--stack", "prod", "--project", str(project)])
     out, err = capsys.readouterr()
     errors = [line for line in err.splitlines() if line.startswith("preflight: error: ")]
@@ -79,14 +120,14 @@ def test_bad_config_fails_with_its_message(case, project_with, capsys) -> None:
 
 
 def test_cleartext_secret_value_is_never_echoed(project_with, capsys) -> None:
-    project = project_with("prod", (CORPUS / "cleartext_secret.yaml").read_text())
+    project = project_with("prod", bad_stack_file("cleartext_secret"))
     main(["synth", "--stack", "prod", "--project", str(project)])
     out, err = capsys.readouterr()
     assert "canary-7f3a9c1e" not in out + err
 
 
 def test_bad_config_exit_code_through_the_real_cli(project_with) -> None:
-    project = project_with("prod", (CORPUS / "primitive_role.yaml").read_text())
+    project = project_with("prod", bad_stack_file("primitive_role"))
     proc = subprocess.run(
         [sys.executable, "-m", "preflight", "synth", "--stack", "prod", "--project", project],
         cwd=ROOT,
