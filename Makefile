@@ -9,7 +9,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help preview test lint typecheck unit audit bench clean
+.PHONY: help venv preview test lint typecheck unit audit bench clean
 
 help:
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
@@ -25,6 +25,8 @@ $(UV): tools/uv.txt
 $(VENV)/.synced: uv.lock pyproject.toml $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON3)
 	@touch $@
+
+venv: $(VENV)/.synced
 
 preview: $(VENV)/.synced
 	$(PY) -m preflight preview --all

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 
 def grow(config: dict[str, Any], services: int) -> None:
-    """Add access roles until the stack declares about ``services`` x 2 bindings.
-
-    Placeholder scale knob for the foundation (only access bindings exist); replaced by
-    generated Cloud Run services once the runtime components are wired.
-    """
-    roles = [f"roles/run.custom{i}" for i in range(services)]
-    for group in config["controlplane:access"].values():
-        group["roles"] = list(group["roles"]) + roles
+    """Add ``services`` copies of the agent service (each a Cloud Run service with its own
+    service account, IAM and secret grants), so resources grow with the service count."""
+    declared = config["controlplane:services"]
+    template = copy.deepcopy(declared["agent"])
+    template.get("rollout", {}).pop("stableRevision", None)
+    template.get("rollout", {}).pop("candidatePercent", None)
+    for i in range(services):
+        declared[f"svc{i:03d}"] = copy.deepcopy(template)

@@ -63,7 +63,7 @@ def count_resources(project: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--services", type=int, default=40, help="services in the large stack")
+    parser.add_argument("--services", type=int, default=150, help="services in the large stack")
     args = parser.parse_args()
     py = sys.executable
     floor = timed([py, "-c", FLOOR], args.repeat)

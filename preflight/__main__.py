@@ -93,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
 # Subcommands implemented in their own modules: (name, module, help).
 _MODULES = [
     ("docs", "preflight.docs", "regenerate the reference docs (docs/config.md, README tables)"),
+    (
+        "dotenv",
+        "preflight.dotenv",
+        "write or check the Local .env.example from the secret catalogue",
+    ),
+    (
+        "diff",
+        "preflight.diff",
+        "what a change does to each stack: creates, updates, replacements, data-loss risks, "
+        "policy results",
+    ),
 ]
 
 

@@ -20,6 +20,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from stacks.naming import DataClass, Environment, Naming
 from stacks.sections.base import Model
 from stacks.sections.environment import MATRIX, AccessList, GcpSettings
+from stacks.sections.runtime import SECRET_CONFIG_KEYS, RuntimeSections
+from stacks.sections.runtime import validate_for_env as runtime_rules
 from stacks.sections.supabase import SupabaseSection
 from stacks.sections.supabase import check_for_env as supabase_rules
 
@@ -39,9 +41,10 @@ error that never echoes the value.
 
 # Provider namespaces whose keys the program reads; any other namespace is a typo.
 PROVIDER_KEYS = {"gcp:project", "gcp:region"}
+SECRET_KEYS.update({f"{PROJECT}:{key}": what for key, what in SECRET_CONFIG_KEYS.items()})
 
 
-class StackConfig(Model):
+class StackConfig(RuntimeSections):
     """The whole configuration of one shared environment (one Pulumi stack)."""
 
     org: str = Field(
@@ -276,6 +279,10 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
     except ValidationError as err:
         raise ConfigError(stack, _problems(err)) from None
     problems = [f"{PROJECT}:{p}" for p in supabase_rules(cfg.supabase, cfg.environment)]
+    problems += [
+        f"{PROJECT}:{path}: found {found}, expected {expected}"
+        for path, found, expected in runtime_rules(cfg.environment, cfg)
+    ]
     if problems:
         raise ConfigError(stack, problems)
     if stack != cfg.environment and not stack.startswith(f"{cfg.environment}-"):

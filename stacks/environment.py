@@ -6,7 +6,11 @@ from typing import Any
 
 import pulumi
 
+from components.agent_service import AgentService, AgentServiceArgs
 from components.environment_access import EnvironmentAccess, EnvironmentAccessArgs
+from components.log_retention import LogRetention, LogRetentionArgs
+from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
+from components.secret_vault import SecretVault, SecretVaultArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from stacks.config import StackConfig
 
@@ -18,6 +22,84 @@ def access_iam(cfg: StackConfig) -> dict[str, list[str]]:
         for role in group.roles:
             iam.setdefault(role, []).append(group.member)
     return iam
+
+
+def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) -> dict[str, Any]:
+    """Issue 3: secret vault, Cloud Run services, maintenance jobs, log retention and audit."""
+    naming, project, region = cfg.naming, cfg.gcp.project, cfg.gcp.region
+    prod = cfg.environment == "prod"
+    vault = SecretVault(
+        naming.physical("vault"),
+        SecretVaultArgs(
+            naming=naming,
+            project=project,
+            catalogue=cfg.secrets,
+            vault=cfg.vault,
+            protect=protect,
+        ),
+    )
+    # Versions from other components first, so the readers' services wait for them.
+    vault.add_version("supabase-service-role-key", supabase.service_role_key)
+    vault.add_version("supabase-jwt-secret", supabase.jwt_secret)
+    supabase_env = {
+        "SUPABASE_URL": supabase.project_ref.apply(lambda ref: f"https://{ref}.supabase.co")
+    }
+    services: dict[str, AgentService] = {}
+    for name in sorted(cfg.services):  # agent before frontend: the frontend gets its URL
+        env = dict(supabase_env)
+        if name == "frontend" and "agent" in services:
+            env["AGENT_URL"] = services["agent"].url
+        services[name] = AgentService(
+            naming.physical(name),
+            AgentServiceArgs(
+                naming=naming,
+                project=project,
+                region=region,
+                service=name,
+                spec=cfg.services[name],
+                containment=cfg.containment,
+                secrets=vault.binding_for(name),
+                env=env,
+                deletion_protection=prod,
+            ),
+        )
+    if "agent" in services and "frontend" in services:
+        services["agent"].allow_invoker("frontend", services["frontend"].service_account_member)
+    jobs = MaintenanceJobs(
+        naming.physical("maint"),
+        MaintenanceJobsArgs(
+            naming=naming,
+            project=project,
+            region=region,
+            spec=cfg.maintenance,
+            containment=cfg.containment,
+            secrets=vault.binding_for("maintenance"),
+            env=supabase_env,
+            deletion_protection=prod,
+        ),
+    )
+    logs = LogRetention(
+        naming.physical("logs"),
+        LogRetentionArgs(
+            naming=naming,
+            project=project,
+            project_number=cfg.vault.project_number,
+            spec=cfg.logging,
+            protect=protect,
+        ),
+    )
+    return {
+        "serviceUrls": {name: s.url for name, s in services.items()},
+        "serviceNames": {name: s.service_name for name, s in services.items()},
+        "serviceAccounts": {
+            **{name: s.service_account_email for name, s in services.items()},
+            "maintenance": jobs.service_account_email,
+        },
+        "maintenanceJobs": jobs.job_names,
+        "secretIds": vault.secret_ids,
+        "logArchiveBucket": logs.archive_bucket,
+        "containment": cfg.containment,
+    }
 
 
 def build_environment(cfg: StackConfig) -> dict[str, Any]:
@@ -38,7 +120,9 @@ def build_environment(cfg: StackConfig) -> dict[str, Any]:
         ),
         opts=stateful,
     )
+    runtime = build_runtime(cfg, supabase, protect=cfg.environment in ("staging", "prod"))
     return {
+        **runtime,
         "supabaseProjectRef": supabase.project_ref,
         "environment": cfg.environment,
         "dataClass": cfg.data_class,
