@@ -1,0 +1,548 @@
+#!/usr/bin/env python3
+"""Roll a stack back to an earlier update, using the Pulumi CLI's own stack history.
+
+    python scripts/rollback.py --stack prod                   list the stack's updates
+    python scripts/rollback.py --stack prod --to 41           preview, confirm, roll back to 41
+    python scripts/rollback.py --stack prod --target          the version to roll back to if the
+                                                              next deploy goes wrong
+
+Every update that ``pulumi up`` records carries the git commit it was run from (the
+``git.head`` key of the update's environment metadata). ``--to VERSION`` checks that commit out
+into a temporary git worktree (the current checkout is never touched), runs ``pulumi preview``
+there with the policy pack, asks for confirmation (or takes ``--yes``), runs ``pulumi up`` from
+the worktree with a message that names the rolled-back version, and removes the worktree again,
+also when something fails or the operator presses Ctrl-C.
+
+The Pulumi CLI is ``pulumi`` on PATH, or the program named by the environment variable
+``PULUMI_BIN``. The runbook is docs/runbooks/rollback.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess  # nosec B404  # git and python/pulumi with fixed argument lists, no shell
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PROG = "rollback"
+HISTORY_PAGE_SIZE = 100
+MAX_HISTORY_PAGES = 100
+GIT_HEAD = "git.head"
+GIT_DIRTY = "git.dirty"
+_COMMIT_RE = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+class UsageError(Exception):
+    """Bad input: one line that says what to do instead; exit code 2."""
+
+
+class RollbackError(Exception):
+    """Something outside this script failed (the Pulumi CLI, git); exit code 1."""
+
+
+@dataclass(frozen=True)
+class Update:
+    """One entry of ``pulumi stack history --json``, with what a rollback needs from it."""
+
+    version: int
+    kind: str
+    result: str
+    start_time: datetime | None
+    end_time: datetime | None
+    message: str
+    commit: str | None
+    dirty: bool
+
+    @property
+    def short_commit(self) -> str:
+        return self.commit[:12] if self.commit else "-"
+
+    @property
+    def succeeded_update(self) -> bool:
+        return self.kind == "update" and self.result == "succeeded"
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_history(text: str) -> list[Update]:
+    """Updates from the output of ``pulumi stack history --json``, newest first.
+
+    The CLI prints a JSON list of objects with ``version``, ``kind``, ``startTime``,
+    ``message``, ``environment`` (string map, ``git.head`` among it), ``config`` (secret values
+    omitted unless ``--show-secrets``, which this script never passes), ``result`` and, once
+    finished, ``endTime`` and ``resourceChanges``.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise RollbackError(
+            f"`pulumi stack history --json` did not print JSON ({err.msg} at line {err.lineno})"
+        ) from None
+    if not isinstance(data, list):
+        raise RollbackError("`pulumi stack history --json` did not print a list of updates")
+    updates = []
+    for entry in data:
+        if not isinstance(entry, dict) or not isinstance(entry.get("version"), int):
+            raise RollbackError(
+                "`pulumi stack history --json` printed an update without a numeric version"
+            )
+        env = entry.get("environment") or {}
+        commit = str(env.get(GIT_HEAD, "")).strip().lower() or None
+        message = str(entry.get("message") or "").strip().splitlines()
+        updates.append(
+            Update(
+                version=entry["version"],
+                kind=str(entry.get("kind", "")),
+                result=str(entry.get("result", "")),
+                start_time=_parse_time(entry.get("startTime")),
+                end_time=_parse_time(entry.get("endTime")),
+                message=message[0] if message else "",
+                commit=commit,
+                dirty=str(env.get(GIT_DIRTY, "")).lower() == "true",
+            )
+        )
+    return sorted(updates, key=lambda u: u.version, reverse=True)
+
+
+# --- external commands -------------------------------------------------------------------
+
+
+def _wait(proc: subprocess.Popen[Any]) -> int:
+    """Wait for ``proc``; on Ctrl-C keep waiting so the child (which got the same SIGINT from
+    the terminal) can stop cleanly, then re-raise so nothing further runs."""
+    interrupted = False
+    while True:
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            if not interrupted:
+                print(f"{PROG}: interrupted: waiting for pulumi to stop cleanly", file=sys.stderr)
+            interrupted = True
+            continue
+        if interrupted:
+            raise KeyboardInterrupt
+        return code
+
+
+def run_streaming(argv: Sequence[str], cwd: Path) -> int:
+    """Run a command with its output going straight to the operator's terminal."""
+    try:
+        proc = subprocess.Popen(list(argv), cwd=cwd)  # noqa: S603  # nosec B603  # argv list, no shell
+    except OSError as err:
+        raise RollbackError(f"could not run {argv[0]}: {err.strerror}") from None
+    return _wait(proc)
+
+
+def run_captured(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        with subprocess.Popen(  # noqa: S603  # nosec B603  # argv list, no shell
+            list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as proc:
+            out, err = proc.communicate()
+    except OSError as exc:
+        raise RollbackError(f"could not run {argv[0]}: {exc.strerror}") from None
+    return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def find_pulumi() -> str:
+    configured = os.environ.get("PULUMI_BIN")
+    if configured:
+        if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+            raise UsageError(f"PULUMI_BIN={configured} is not an executable file")
+        return configured
+    found = shutil.which("pulumi")
+    if not found:
+        raise UsageError("pulumi CLI not found: install it or set PULUMI_BIN to its path")
+    return found
+
+
+def _git() -> str:
+    found = shutil.which("git")
+    if not found:
+        raise UsageError("git not found: install git")
+    return found
+
+
+def git_toplevel(path: Path) -> Path:
+    done = run_captured([_git(), "rev-parse", "--show-toplevel"], path)
+    if done.returncode != 0:
+        raise UsageError(f"{path} is not inside a git repository: run from the project checkout")
+    return Path(done.stdout.strip()).resolve()
+
+
+def commit_exists(repo: Path, commit: str) -> bool:
+    if not _COMMIT_RE.match(commit):
+        return False
+    done = run_captured([_git(), "cat-file", "-e", f"{commit}^{{commit}}"], repo)
+    return done.returncode == 0
+
+
+@contextlib.contextmanager
+def temporary_worktree(repo: Path, commit: str, label: str) -> Iterator[Path]:
+    """A detached worktree of ``commit``; removed on the way out, whatever happened."""
+    parent = Path(tempfile.mkdtemp(prefix=f"rollback-{label}-"))
+    path = parent / "checkout"
+    try:
+        done = run_captured(
+            [_git(), "worktree", "add", "--detach", "--quiet", str(path), commit], repo
+        )
+        if done.returncode != 0:
+            raise RollbackError(
+                f"git worktree add failed for commit {commit[:12]}: {_last_line(done.stderr)}"
+            )
+        yield path
+    finally:
+        if path.exists():
+            run_captured([_git(), "worktree", "remove", "--force", str(path)], repo)
+        shutil.rmtree(parent, ignore_errors=True)
+        run_captured([_git(), "worktree", "prune"], repo)
+
+
+# --- history ---------------------------------------------------------------------------
+
+
+class Pulumi:
+    def __init__(self, binary: str, stack: str, cwd: Path) -> None:
+        self.binary = binary
+        self.stack = stack
+        self.cwd = cwd
+
+    def history_page(self, page_size: int, page: int) -> list[Update]:
+        argv = [self.binary, "stack", "history", "--stack", self.stack, "--json"]
+        argv += ["--page-size", str(page_size), "--page", str(page)]
+        done = run_captured(argv, self.cwd)
+        if done.returncode != 0:
+            raise RollbackError(
+                f"pulumi stack history failed for stack {self.stack}: {_last_line(done.stderr)}"
+            )
+        return parse_history(done.stdout or "[]")
+
+    def history(self, until: Callable[[list[Update]], bool] | None = None) -> list[Update]:
+        """Pages of history, newest first, until ``until(updates)`` holds or history ends."""
+        updates: list[Update] = []
+        seen: set[int] = set()
+        for page in range(1, MAX_HISTORY_PAGES + 1):
+            batch = [u for u in self.history_page(HISTORY_PAGE_SIZE, page) if u.version not in seen]
+            seen.update(u.version for u in batch)
+            updates.extend(batch)
+            if len(batch) < HISTORY_PAGE_SIZE or (until is not None and until(updates)):
+                break
+        return sorted(updates, key=lambda u: u.version, reverse=True)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def format_history(updates: list[Update], repo: Path) -> str:
+    rows = [("VERSION", "KIND", "RESULT", "STARTED", "COMMIT", "MESSAGE")]
+    for u in updates:
+        commit = u.short_commit
+        if u.commit and not commit_exists(repo, u.commit):
+            commit += " (not in this repository)"
+        elif u.dirty:
+            commit += " (uncommitted changes)"
+        rows.append((str(u.version), u.kind, u.result, _when(u.start_time), commit, u.message))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [
+        (
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
+        ).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def select_target(
+    updates: list[Update], version: int, stack: str, repo: Path, *, allow_dirty: bool
+) -> Update:
+    """The update to roll back to, or a UsageError that says why it cannot be."""
+    by_version = {u.version: u for u in updates}
+    target = by_version.get(version)
+    if target is None:
+        if not updates:
+            raise UsageError(
+                f"stack {stack} has no update history: there is nothing to roll back to"
+            )
+        known = f"{min(by_version)}-{max(by_version)}"
+        raise UsageError(
+            f"version {version} is not in the history of stack {stack} (it has versions {known}): "
+            "run without --to to list them"
+        )
+    if target.kind != "update":
+        raise UsageError(
+            f"version {version} was a {target.kind or 'non-update'}, not an update: "
+            "pick a version whose kind is update"
+        )
+    if target.result != "succeeded":
+        raise UsageError(
+            f"version {version} {target.result or 'has no result'}: "
+            "roll back only to a version whose update succeeded"
+        )
+    if target.commit is None:
+        raise UsageError(
+            f"version {version} recorded no git commit ({GIT_HEAD}): it cannot be checked out; "
+            "pick a version that shows a commit"
+        )
+    if target.dirty and not allow_dirty:
+        raise UsageError(
+            f"version {version} was deployed with uncommitted changes ({GIT_DIRTY}=true), "
+            f"so commit {target.short_commit} does not reproduce it: "
+            "pass --allow-dirty to use that commit anyway"
+        )
+    if not commit_exists(repo, target.commit):
+        raise UsageError(
+            f"commit {target.commit} of version {version} is not in this repository: "
+            "run `git fetch origin` and try again"
+        )
+    newest = updates[0]
+    if newest.version == version:
+        raise UsageError(
+            f"version {version} is what stack {stack} runs now: there is nothing to roll back"
+        )
+    return target
+
+
+def latest_successful(updates: list[Update]) -> Update | None:
+    return next((u for u in updates if u.succeeded_update), None)
+
+
+def format_target(stack: str, target: Update | None, fmt: str, repo: Path) -> str:
+    if fmt == "json":
+        body: dict[str, Any] = {"stack": stack, "target": None}
+        if target is not None:
+            body["target"] = {
+                "version": target.version,
+                "commit": target.commit,
+                "commitInRepository": bool(target.commit and commit_exists(repo, target.commit)),
+                "finished": target.end_time.isoformat() if target.end_time else None,
+                "message": target.message,
+            }
+        return json.dumps(body, indent=2, sort_keys=True)
+    if target is None:
+        line = (
+            f"stack {stack} has no successful update yet: this is its first deployment, "
+            "nothing to roll back to"
+        )
+        return f"### Rollback target for `{stack}`\n\n{line}\n" if fmt == "markdown" else line
+    command = f"python scripts/rollback.py --stack {stack} --to {target.version}"
+    if fmt == "markdown":
+        return "\n".join(
+            [
+                f"### Rollback target for `{stack}`",
+                "",
+                "If this deployment goes wrong, roll back to the last successful update:",
+                "",
+                "| Version | Commit | Finished | Message |",
+                "| --- | --- | --- | --- |",
+                f"| {target.version} | `{target.commit or '-'}` | {_when(target.end_time)} "
+                f"| {_md_cell(target.message)} |",
+                "",
+                f"Command: `{command}` (runbook: docs/runbooks/rollback.md)",
+                "",
+            ]
+        )
+    return (
+        f"rollback target for stack {stack}: version {target.version}, "
+        f"commit {target.commit or '-'}, finished {_when(target.end_time)}\n  {command}"
+    )
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")[:200] or "-"
+
+
+# --- rollback --------------------------------------------------------------------------
+
+
+def rollback_message(stack: str, target: Update) -> str:
+    return f"rollback of {stack} to version {target.version} (commit {target.short_commit})"
+
+
+def _confirm(stack: str, target: Update, read: Callable[[str], str]) -> bool:
+    try:
+        answer = read(
+            f"Roll back stack {stack} to version {target.version} (commit {target.short_commit})? "
+            f"Type the stack name to confirm: "
+        )
+    except EOFError:
+        return False
+    return answer.strip() == stack
+
+
+def _policy_files(
+    base: Path, pack: str | None, config: str | None, stack: str
+) -> tuple[Path, Path]:
+    pack_dir = Path(pack).resolve() if pack else base / "policies"
+    config_file = Path(config).resolve() if config else pack_dir / "config" / f"{stack}.json"
+    if not pack_dir.is_dir():
+        raise UsageError(f"policy pack not found at {pack_dir}: pass --policy-pack DIR")
+    if not config_file.is_file():
+        raise UsageError(
+            f"policy pack config not found at {config_file}: pass --policy-pack-config FILE"
+        )
+    return pack_dir, config_file
+
+
+def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: Path) -> int:
+    updates = pulumi.history(until=lambda seen: any(u.version == args.to for u in seen))
+    target = select_target(updates, args.to, args.stack, repo, allow_dirty=args.allow_dirty)
+    current_pack: tuple[Path, Path] | None = None
+    if args.policies_from == "current":
+        current_pack = _policy_files(project, args.policy_pack, args.policy_pack_config, args.stack)
+    if target.commit is None:  # select_target refuses these; keeps the type checker informed
+        raise UsageError(f"version {target.version} recorded no git commit")
+    with temporary_worktree(repo, target.commit, f"{args.stack}-v{target.version}") as tree:
+        checkout = tree / project.relative_to(repo)
+        print(
+            f"{PROG}: checked out commit {target.short_commit} (version {target.version}) "
+            f"into {checkout}",
+            file=sys.stderr,
+        )
+        pack, config = current_pack or _policy_files(
+            checkout, args.policy_pack, args.policy_pack_config, args.stack
+        )
+        policy = ["--policy-pack", str(pack), "--policy-pack-config", str(config)]
+        code = run_streaming([pulumi.binary, "preview", "--stack", args.stack, *policy], checkout)
+        if code != 0:
+            raise RollbackError(
+                f"pulumi preview failed (exit {code}): nothing was changed; fix the cause above "
+                "and run again"
+            )
+        if not args.yes and not _confirm(args.stack, target, input):
+            print(f"{PROG}: aborted: nothing was changed", file=sys.stderr)
+            return 1
+        message = rollback_message(args.stack, target)
+        code = run_streaming(
+            [pulumi.binary, "up", "--stack", args.stack, "--yes", "--message", message, *policy],
+            checkout,
+        )
+        if code != 0:
+            raise RollbackError(
+                f"pulumi up failed (exit {code}): stack {args.stack} may be partly rolled back; "
+                f"check `pulumi stack history --stack {args.stack}` and docs/runbooks/rollback.md"
+            )
+    print(
+        f"{PROG}: stack {args.stack} rolled back to version {target.version} "
+        f"(commit {target.short_commit}); verify it as docs/runbooks/rollback.md says",
+        file=sys.stderr,
+    )
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one clear line, exit 2
+        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="scripts/rollback.py",
+        description="List a stack's updates, or roll it back to an earlier successful one.",
+    )
+    parser.add_argument("--stack", required=True, help="stack name, e.g. prod")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--to", type=int, metavar="VERSION", help="roll back to this version")
+    mode.add_argument(
+        "--target",
+        action="store_true",
+        help="print the latest successful update: the version to roll back to if the next "
+        "deployment goes wrong (run it before `pulumi up`)",
+    )
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--limit", type=int, default=20, help="how many updates to list (default 20)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="output of --target (markdown suits $GITHUB_STEP_SUMMARY)",
+    )
+    parser.add_argument(
+        "--policies-from",
+        choices=("current", "target"),
+        default="current",
+        help="use the policy pack of the current checkout (default) or of the target commit",
+    )
+    parser.add_argument("--policy-pack", help="policy pack directory (default: policies/)")
+    parser.add_argument(
+        "--policy-pack-config",
+        help="policy pack config file (default: <policy pack>/config/<stack>.json)",
+    )
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="accept a version deployed from a working tree with uncommitted changes",
+    )
+    parser.add_argument(
+        "--cwd", default=".", help="the Pulumi project directory (default: current directory)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.limit < 1:
+            raise UsageError("--limit must be at least 1")
+        if not re.match(r"^[A-Za-z0-9_./-]+$", args.stack):
+            raise UsageError(f"stack name {args.stack!r} has characters a stack name cannot have")
+        project = Path(args.cwd).resolve()
+        if not (project / "Pulumi.yaml").is_file():
+            raise UsageError(
+                f"no Pulumi.yaml in {project}: run from the project directory or pass --cwd"
+            )
+        repo = git_toplevel(project)
+        pulumi = Pulumi(find_pulumi(), args.stack, project)
+        if args.to is not None:
+            return do_rollback(args, pulumi, repo, project)
+        if args.target:
+            updates = pulumi.history(until=lambda seen: latest_successful(seen) is not None)
+            print(format_target(args.stack, latest_successful(updates), args.format, repo))
+            return 0
+        updates = pulumi.history_page(args.limit, 1)
+        if not updates:
+            print(f"stack {args.stack} has never been updated")
+            return 0
+        print(format_history(updates, repo))
+        return 0
+    except UsageError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except RollbackError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted: nothing further was run and any temporary worktree was removed",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
