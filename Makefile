@@ -9,7 +9,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help venv preview test lint typecheck unit audit bench clean
+.PHONY: help venv preview test lint typecheck unit audit bench graphviz docs clean
 
 help:
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
@@ -49,8 +49,18 @@ typecheck: $(VENV)/.synced
 	  fi; \
 	done
 
-unit: $(VENV)/.synced
+unit: $(VENV)/.synced graphviz
 	$(VENV)/bin/pytest
+
+# Graphviz renders the SVG diagrams (preflight graph --format svg); Debian's package.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+
+docs: $(VENV)/.synced
+	$(PY) -m preflight docs
+	$(PY) -m preflight dotenv
+	$(PY) -m preflight graph --docs
 
 audit: $(VENV)/.synced
 	$(UV) export --frozen --format requirements-txt --no-emit-project > $(TOOLS)/audit-requirements.txt

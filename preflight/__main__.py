@@ -98,6 +98,7 @@ _MODULES = [
         "preflight.dotenv",
         "write or check the Local .env.example from the secret catalogue",
     ),
+    ("graph", "preflight.graph", "diagrams of a stack (Mermaid, DOT, SVG)"),
     (
         "diff",
         "preflight.diff",

@@ -191,7 +191,7 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
 
     def call(
         self, args: pulumi_mocks.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == GET_PROJECT:
             project = args.args.get("projectId") or self.project
             return {
@@ -199,8 +199,8 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
                 "number": self.project_number,
                 "name": project,
                 "id": f"projects/{project}",
-            }, None
-        return dict(args.args), None
+            }, []
+        return dict(args.args), []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
