@@ -248,6 +248,8 @@ class StackDiff:
     uncompared_secrets: int = 0
     policy: PolicyDelta | None = None
     policy_note: str | None = None
+    diagram: str = ""
+    """A fenced Mermaid block of the changed resources and their neighbours (may be empty)."""
 
     def count(self, op: str) -> int:
         return sum(1 for r in self.resources if r.op == op)
@@ -634,6 +636,10 @@ def _details(d: StackDiff, items: list[list[str]], hidden: int, full_report: str
     lines += [f"_{note}_" for note in d.notes]
     if d.notes:
         lines.append("")
+    if d.diagram:
+        from preflight.graph import CHANGE_LEGEND
+
+        lines += [d.diagram.rstrip("\n"), "", f"_{CHANGE_LEGEND}_", ""]
     for item in items:
         lines += item
     if hidden:
@@ -938,6 +944,22 @@ def _head_stacks(project: Path) -> list[str]:
         raise UsageError(str(err)) from None
 
 
+DIAGRAM_BUDGET = 6_000
+"""Characters of Mermaid per stack in the PR comment (three stacks stay far below the limit)."""
+
+
+def change_diagram_for(
+    d: StackDiff, base: dict[str, Any] | None, head: dict[str, Any] | None
+) -> str:
+    """The stack's change diagram for the PR comment: changed resources and neighbours."""
+    from preflight.graph import change_diagram
+
+    changes = {r.urn: r.op for r in d.resources}
+    if not changes:
+        return ""
+    return change_diagram(base, head, changes, budget=DIAGRAM_BUDGET, max_nodes=30)
+
+
 def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
     project = Path(args.project).resolve()
     if not (project / "Pulumi.yaml").is_file():
@@ -962,6 +984,8 @@ def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
     _progress("synthesizing the working tree")
     head = synthesize_head(in_head, project, key) if in_head else {}
     diffs = [diff_snapshots(stack, base.get(stack), head.get(stack)) for stack in stacks]
+    for d in diffs:
+        d.diagram = change_diagram_for(d, base.get(d.stack), head.get(d.stack))
     if args.skip_policy:
         for d in diffs:
             d.policy_note = "skipped with --skip-policy"

@@ -277,6 +277,25 @@ def test_markdown_summary_details_and_no_secret() -> None:
     assert_no_secret_leak(text)
 
 
+def test_comment_diagram_colours_a_threshold_change_and_a_removed_bucket() -> None:
+    base, head = base_and_head()
+    d = diff.diff_snapshots("prod", base, head)
+    d.diagram = diff.change_diagram_for(d, base, head)
+    text = diff.render_markdown([d], "`main`", allow_data_loss=False, full_report="x")
+    block = text[text.index("```mermaid") : text.index("```", text.index("```mermaid") + 3)]
+    op_of = {
+        node: op
+        for nodes, op in re.findall(r"^\s*class (\S+) (create|update|replace|delete)$", block, re.M)
+        for node in nodes.split(",")
+    }
+    labels = dict(re.findall(r'^\s*(\S+)\["([^"]*)"\]', block, re.M))
+    ops_by_label = {labels[node].split("<br/>")[-1]: op for node, op in op_of.items()}
+    assert ops_by_label["mission-success"] == "update", block
+    assert ops_by_label["logs-archive"] == "delete", block
+    assert "classDef update" in block and "classDef delete" in block
+    assert_no_secret_leak(text)
+
+
 def test_json_report_exit_code_and_no_secret() -> None:
     base, head = base_and_head()
     d = diff.diff_snapshots("prod", base, head)
