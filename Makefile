@@ -9,7 +9,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help venv preview test lint typecheck unit audit bench graphviz docs clean
+.PHONY: help venv preview check test lint typecheck unit audit bench graphviz docs clean
 
 help:
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
@@ -31,12 +31,15 @@ venv: $(VENV)/.synced
 preview: $(VENV)/.synced
 	$(PY) -m preflight preview --all
 
+check: $(VENV)/.synced
+	$(PY) -m preflight check --all
+
 test: lint typecheck unit
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit --quiet --configfile pyproject.toml --recursive stacks components policies preflight scripts __main__.py
+	$(VENV)/bin/bandit --quiet --configfile pyproject.toml --recursive stacks components policies preflight scripts bootstrap __main__.py
 
 # `mypy .` is what Pulumi's typechecker runs before the program; the policy pack and the
 # bootstrap program have their own __main__ and are checked from their own directories.
@@ -68,6 +71,7 @@ audit: $(VENV)/.synced
 
 bench: $(VENV)/.synced
 	$(PY) bench/synth_bench.py
+	$(PY) bench/check_bench.py
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

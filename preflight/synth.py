@@ -40,6 +40,7 @@ class Project:
 
     @classmethod
     def load(cls, directory: Path = ROOT) -> Project:
+        directory = directory.resolve()
         manifest = directory / "Pulumi.yaml"
         if not manifest.is_file():
             raise UsageError(f"no Pulumi.yaml in {directory}: pass a Pulumi project directory")

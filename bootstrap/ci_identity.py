@@ -1,0 +1,144 @@
+"""CiIdentity: keyless GitHub Actions identity, one deployer service account per environment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from bootstrap.layout import (
+    ATTRIBUTE_MAPPING,
+    GITHUB_ISSUER,
+    ROLE_PROJECT_IAM_ADMIN,
+    ROLE_WORKLOAD_IDENTITY_USER,
+    attribute_condition,
+    grant_limit,
+    policy_data,
+    role_slug,
+    service_account_resource,
+)
+from stacks.naming import Environment
+
+
+@dataclass(frozen=True)
+class Deployer:
+    """One environment's deployer identity and everything it is allowed to do."""
+
+    env: Environment
+    """The environment it deploys."""
+    account_id: str
+    """Service-account ID (the part before ``@``)."""
+    email: str
+    """Service-account e-mail."""
+    project_id: str
+    """The environment's project: the only project it holds roles on."""
+    principal: str
+    """The ``principalSet://`` of the GitHub jobs that may impersonate it."""
+    roles: tuple[str, ...]
+    """Predefined roles it holds on ``project_id``."""
+    grantable_roles: tuple[str, ...]
+    """The only roles it may grant or revoke on ``project_id``."""
+
+
+@dataclass(frozen=True)
+class CiIdentityArgs:
+    """Inputs of :class:`CiIdentity`."""
+
+    project: str
+    """The bootstrap project that holds the pool, the provider and the service accounts."""
+    pool_id: str
+    """Workload identity pool ID."""
+    provider_id: str
+    """Workload identity pool provider ID."""
+    repository: str
+    """``owner/repo``: the only repository whose tokens the provider accepts."""
+    deployers: Sequence[Deployer]
+    """One per environment."""
+
+
+class CiIdentity(pulumi.ComponentResource):
+    """A workload identity pool and GitHub OIDC provider, and the deployers it may become.
+
+    No service-account key is created: GitHub jobs exchange their OIDC token for a short-lived
+    token of their environment's deployer.
+    """
+
+    accounts: dict[Environment, gcp.serviceaccount.Account]
+    """The deployer service accounts by environment."""
+    provider: gcp.iam.WorkloadIdentityPoolProvider
+    """The OIDC provider (what IAM policies naming deployers depend on)."""
+
+    def __init__(
+        self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("controlplane:bootstrap:CiIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        pool = gcp.iam.WorkloadIdentityPool(
+            f"{name}-pool",
+            project=args.project,
+            workload_identity_pool_id=args.pool_id,
+            display_name="GitHub Actions",
+            description=f"CI of {args.repository}",
+            disabled=False,
+            opts=child,
+        )
+        self.provider = gcp.iam.WorkloadIdentityPoolProvider(
+            f"{name}-provider",
+            project=args.project,
+            workload_identity_pool_id=args.pool_id,
+            workload_identity_pool_provider_id=args.provider_id,
+            display_name="GitHub OIDC",
+            description=f"Tokens of {args.repository} workflows only",
+            disabled=False,
+            attribute_mapping=ATTRIBUTE_MAPPING,
+            attribute_condition=attribute_condition(args.repository),
+            oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=GITHUB_ISSUER),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[pool]),
+        )
+        self.accounts = {}
+        for deployer in args.deployers:
+            self.accounts[deployer.env] = self._deployer(name, args.project, deployer)
+        self.register_outputs(
+            {"deployers": {env: sa.email for env, sa in sorted(self.accounts.items())}}
+        )
+
+    def _deployer(self, name: str, project: str, deployer: Deployer) -> gcp.serviceaccount.Account:
+        prefix = f"{name}-{deployer.env}-deployer"
+        account = gcp.serviceaccount.Account(
+            prefix,
+            project=project,
+            account_id=deployer.account_id,
+            display_name=f"{deployer.env} deployer",
+            description=f"Deploys the {deployer.env} stack from GitHub Actions; no keys",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        after_account = pulumi.ResourceOptions(parent=self, depends_on=[account])
+        gcp.serviceaccount.IAMPolicy(
+            f"{prefix}-impersonation",
+            service_account_id=service_account_resource(deployer.account_id, project),
+            policy_data=policy_data([(ROLE_WORKLOAD_IDENTITY_USER, [deployer.principal], None)]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account, self.provider]),
+        )
+        member = f"serviceAccount:{deployer.email}"
+        for role in deployer.roles:
+            gcp.projects.IAMMember(
+                f"{prefix}-{role_slug(role)}",
+                project=deployer.project_id,
+                role=role,
+                member=member,
+                opts=after_account,
+            )
+        limit = grant_limit(deployer.grantable_roles)
+        gcp.projects.IAMMember(
+            f"{prefix}-{role_slug(ROLE_PROJECT_IAM_ADMIN)}-limited",
+            project=deployer.project_id,
+            role=ROLE_PROJECT_IAM_ADMIN,
+            member=member,
+            condition=gcp.projects.IAMMemberConditionArgs(
+                title=limit.title, description=limit.description, expression=limit.expression
+            ),
+            opts=after_account,
+        )
+        return account

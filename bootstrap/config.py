@@ -1,0 +1,477 @@
+"""The typed configuration of the bootstrap program (``bootstrap/Pulumi.org.yaml``).
+
+Every key of the stack file has a field here; unknown keys, secrets (the program takes none)
+and names that would break a GCP limit are rejected before the first resource is registered,
+each as one line that names the stack, the key path, what was found and what to write instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any, Literal
+
+import pulumi
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from bootstrap.layout import ENVIRONMENTS, Names, physical_names
+from stacks.naming import Environment
+from stacks.sections.base import Model
+from stacks.sections.environment import PRIMITIVE_ROLES
+
+NAMESPACE = "controlplane-bootstrap"
+PROVIDER_KEYS = frozenset({"gcp:project"})
+
+DEFAULT_DEPLOYER_ROLES: tuple[str, ...] = (
+    "roles/run.admin",  # Cloud Run services and jobs, their revisions, traffic and invoker IAM
+    "roles/iam.serviceAccountAdmin",  # the runtime service accounts of the environment
+    "roles/iam.serviceAccountUser",  # deploy services and jobs that run as those accounts
+    "roles/secretmanager.admin",  # the secret catalogue, rotation settings, accessor IAM
+    "roles/pubsub.admin",  # the rotation-notice topic and its publisher IAM
+    "roles/logging.configWriter",  # the hot log bucket and the sink to the archive
+    "roles/storage.admin",  # the archive bucket, its lifecycle and the sink writer's IAM
+    "roles/cloudscheduler.admin",  # the maintenance job schedules
+    "roles/serviceusage.serviceUsageConsumer",  # call the environment's APIs on its quota
+)
+"""Predefined roles each deployer holds on its own environment's project (and nowhere else)."""
+
+DEFAULT_GRANTABLE_ROLES: tuple[str, ...] = (
+    "roles/cloudscheduler.admin",
+    "roles/cloudscheduler.jobRunner",
+    "roles/cloudtrace.agent",
+    "roles/logging.logWriter",
+    "roles/logging.viewer",
+    "roles/monitoring.editor",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/run.developer",
+    "roles/run.invoker",
+    "roles/run.viewer",
+)
+"""Roles a deployer may grant on its project: the access lists and the runtime accounts' roles."""
+
+ESCALATING_ROLES = frozenset(
+    {
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/resourcemanager.folderAdmin",
+        "roles/resourcemanager.folderIamAdmin",
+        "roles/resourcemanager.organizationAdmin",
+        "roles/resourcemanager.projectCreator",
+        "roles/resourcemanager.projectDeleter",
+        "roles/resourcemanager.projectMover",
+        "roles/iam.securityAdmin",
+        "roles/iam.roleAdmin",
+        "roles/iam.organizationRoleAdmin",
+        "roles/iam.serviceAccountKeyAdmin",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.workloadIdentityUser",
+        "roles/iam.workloadIdentityPoolAdmin",
+    }
+)
+"""Roles that change who holds what, or mint credentials: a deployer never holds them outright.
+
+Project IAM administration is granted separately, only under the condition that limits it to
+``grantableRoles``; service-account keys are not created anywhere.
+"""
+
+IMPERSONATING_ROLES = frozenset({"roles/iam.serviceAccountUser", "roles/iam.serviceAccountAdmin"})
+"""Roles a deployer holds itself but must not hand on: they let the holder act as the runtime."""
+
+_ROLE_RE = re.compile(r"^roles/[A-Za-z][A-Za-z0-9_.]*$")
+_PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+_GROUP_RE = re.compile(r"^group:[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_REF_RE = re.compile(r"^refs/(heads|tags)/[^\s:~^?*\[\\]+$")
+_GITHUB_ENV_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+
+
+def _check_roles(roles: tuple[str, ...], *, grantable: bool) -> tuple[str, ...]:
+    for role in roles:
+        if role in PRIMITIVE_ROLES:
+            raise ValueError(
+                f"predefined roles instead of the primitive {role} (e.g. roles/run.admin)"
+            )
+        if not _ROLE_RE.match(role):
+            raise ValueError(
+                f"a predefined role like roles/<service>.<role> instead of {role!r} "
+                "(custom roles could be widened after review)"
+            )
+        if role in ESCALATING_ROLES:
+            raise ValueError(
+                f"{role} lets its holder change IAM or mint credentials; "
+                "project IAM changes are granted only through grantableRoles"
+            )
+        if grantable and role in IMPERSONATING_ROLES:
+            raise ValueError(
+                f"{role} would let the grantee act as the environment's service accounts; "
+                "remove it from grantableRoles"
+            )
+    if len(set(roles)) != len(roles):
+        raise ValueError("each role listed once")
+    return roles
+
+
+class GithubGate(Model):
+    """Where in GitHub Actions a deployer may be used from, beyond the repository pin."""
+
+    ref: str | None = Field(
+        default=None,
+        description="Only jobs on this git ref, e.g. `refs/heads/main` (the protected branch).",
+    )
+    environment: str | None = Field(
+        default=None, description="Only jobs that run in this GitHub environment, e.g. `prod`."
+    )
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, value: str | None) -> str | None:
+        if value is not None and not _REF_RE.match(value):
+            raise ValueError("a full git ref such as refs/heads/main")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str | None) -> str | None:
+        if value is not None and not _GITHUB_ENV_RE.match(value):
+            raise ValueError("a GitHub environment name (letters, digits, '.', '_', '-')")
+        return value
+
+
+class EnvironmentTarget(Model):
+    """One shared environment as the bootstrap sees it: its project and its CI gate."""
+
+    project_id: str = Field(description="The GCP project the environment's stack deploys into.")
+    github: GithubGate = Field(
+        default_factory=GithubGate,
+        description="Extra limits on the GitHub jobs that may impersonate this deployer.",
+    )
+
+    @field_validator("project_id")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not _PROJECT_ID_RE.match(value):
+            raise ValueError("a GCP project ID (6-30 lowercase letters, digits, '-')")
+        return value
+
+
+class Environments(Model):
+    """The three shared environments (playbook §2)."""
+
+    dev: EnvironmentTarget = Field(description="Dev: integrated testing, synthetic data.")
+    staging: EnvironmentTarget = Field(description="Staging: pre-production, anonymized data.")
+    prod: EnvironmentTarget = Field(description="Prod: customer-facing, live data.")
+
+    @model_validator(mode="after")
+    def _separate_and_gated(self) -> Environments:
+        projects = [self.dev.project_id, self.staging.project_id, self.prod.project_id]
+        if len(set(projects)) != len(projects):
+            raise ValueError(
+                "each environment needs its own projectId, so a deployer can only reach its own"
+            )
+        gate = self.prod.github
+        if not (gate.ref and gate.environment):
+            raise ValueError(
+                "prod.github needs both ref (e.g. refs/heads/main) and environment (e.g. prod): "
+                "prod may only be deployed from the protected branch in the prod GitHub environment"
+            )
+        return self
+
+    def target(self, env: Environment) -> EnvironmentTarget:
+        target: EnvironmentTarget = getattr(self, env)
+        return target
+
+
+class BootstrapConfig(Model):
+    """The whole configuration of the bootstrap stack."""
+
+    org: str = Field(description="Short organisation prefix of every physical name, e.g. acme.")
+    project_id: str = Field(
+        description="The GCP project holding the state bucket, the keys and the CI identity."
+    )
+    project_number: str = Field(
+        description="That project's number (`gcloud projects describe <id> "
+        "--format='value(projectNumber)'`)."
+    )
+    location: str = Field(description="Region of the bucket and the keys, e.g. europe-west1.")
+    operators_group: str = Field(
+        description="The operators group as an IAM member: `group:<email>`."
+    )
+    github_repository: str = Field(description="The one repository CI runs from: `owner/repo`.")
+    state_project: str = Field(
+        default="controlplane",
+        description="The Pulumi project whose environment stacks live in the bucket.",
+    )
+    environments: Environments = Field(description="dev, staging and prod.")
+    deployer_roles: tuple[str, ...] = Field(
+        default=DEFAULT_DEPLOYER_ROLES,
+        min_length=1,
+        description="Predefined roles each deployer holds on its own environment's project.",
+    )
+    grantable_roles: tuple[str, ...] = Field(
+        default=DEFAULT_GRANTABLE_ROLES,
+        min_length=1,
+        description="The only roles a deployer may grant or revoke on its project.",
+    )
+    noncurrent_version_days: int = Field(
+        default=180,
+        ge=180,
+        le=3650,
+        description="Days a replaced or deleted state object is kept (playbook §4: 180 days).",
+    )
+    soft_delete_days: int = Field(
+        default=90, ge=7, le=90, description="Days a deleted object stays restorable."
+    )
+    key_rotation_days: int = Field(
+        default=90, ge=1, le=90, description="Days between key rotations (playbook §6)."
+    )
+    key_protection_level: Literal["SOFTWARE", "HSM"] = Field(
+        default="HSM", description="Where the key material lives."
+    )
+
+    @field_validator("org")
+    @classmethod
+    def _org(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9]{1,9}", value):
+            raise ValueError("2-10 lowercase letters or digits starting with a letter, e.g. acme")
+        if value.startswith("goog") or "google" in value or value == "gcp":
+            raise ValueError(
+                "a prefix without 'goog'/'google' and other than 'gcp' "
+                "(bucket and pool names refuse them)"
+            )
+        return value
+
+    @field_validator("project_id")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not _PROJECT_ID_RE.match(value):
+            raise ValueError("a GCP project ID (6-30 lowercase letters, digits, '-')")
+        return value
+
+    @field_validator("project_number")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]{5,19}", value):
+            raise ValueError("the project number, digits only, e.g. 123456789012")
+        return value
+
+    @field_validator("location")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION_RE.match(value):
+            raise ValueError(
+                "a single region such as europe-west1 (CMEK keys must sit in the bucket's region)"
+            )
+        return value
+
+    @field_validator("operators_group")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        if not _GROUP_RE.match(value):
+            raise ValueError("a group as an IAM member, e.g. group:cp-operations@example.com")
+        return value
+
+    @field_validator("github_repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if not _REPOSITORY_RE.match(value):
+            raise ValueError("owner/repo as GitHub spells it, e.g. acme/controlplane-infra")
+        return value
+
+    @field_validator("state_project")
+    @classmethod
+    def _state_project(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value):
+            raise ValueError("a Pulumi project name (the `name:` of the root Pulumi.yaml)")
+        return value
+
+    @field_validator("deployer_roles")
+    @classmethod
+    def _deployer_roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_roles(roles, grantable=False)
+
+    @field_validator("grantable_roles")
+    @classmethod
+    def _grantable_roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_roles(roles, grantable=True)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> BootstrapConfig:
+        if self.project_id in {self.environments.target(e).project_id for e in ENVIRONMENTS}:
+            raise ValueError(
+                "projectId: the bootstrap project must not be one of the environments' projects; "
+                "keep state, keys and CI identity apart from what they deploy"
+            )
+        try:
+            physical_names(self.org)
+        except ValueError as err:
+            raise ValueError(f"org: {err}") from None
+        return self
+
+    @property
+    def names(self) -> Names:
+        """Every physical name of the program."""
+        return physical_names(self.org)
+
+
+class ConfigError(Exception):
+    """Bad bootstrap configuration; ``str()`` is one line per problem, each naming the stack."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        self.stack = stack
+        self.problems = problems
+        super().__init__("\n".join(f"config error in stack '{stack}': {p}" for p in problems))
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = NAMESPACE + ":" + (str(loc[0]) if loc else "")
+    for part in loc[1:]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _found(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _model_at(loc: tuple[int | str, ...]) -> Any:
+    """The model class that holds the last key of ``loc`` (None past a list or a scalar)."""
+    model: Any = BootstrapConfig
+    for part in loc[:-1]:
+        fields = {f.alias or k: f for k, f in model.model_fields.items()}
+        field = fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, Model)):
+            return None
+        model = annotation
+    return model
+
+
+def _description(loc: tuple[int | str, ...]) -> str | None:
+    model = _model_at(loc)
+    if model is None or not loc:
+        return None
+    fields = {f.alias or k: f for k, f in model.model_fields.items()}
+    field = fields.get(str(loc[-1]))
+    return field.description if field else None
+
+
+def _suggest(loc: tuple[int | str, ...]) -> str:
+    model = _model_at(loc)
+    if model is None:
+        return "check the spelling against docs/bootstrap.md"
+    names = sorted(f.alias or k for k, f in model.model_fields.items())
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"the keys here are {', '.join(names)}"
+
+
+_BOUNDS = {
+    "greater_than_equal": "at least {ge}",
+    "less_than_equal": "at most {le}",
+    "too_short": "at least {min_length} item(s)",
+    "literal_error": "one of {expected}",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "string_type": "text",
+    "model_type": "a mapping of key: value",
+    "tuple_type": "a list, e.g. [a, b]",
+}
+
+
+def _problems(err: ValidationError) -> list[str]:
+    problems = []
+    errors = err.errors(include_url=False)
+    typo_parents = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
+    for e in errors:
+        loc = tuple(e["loc"])
+        if e["type"] == "missing":
+            if loc[:-1] in typo_parents:
+                continue  # a misspelt key is reported once, as unknown
+            what = _description(loc) or "a value (see docs/bootstrap.md)"
+            problems.append(f"{_key_path(loc)}: missing, expected {what}")
+        elif e["type"] == "extra_forbidden":
+            problems.append(f"{_key_path(loc)}: unknown key; {_suggest(loc)}")
+        else:
+            expected = _BOUNDS.get(e["type"], str(e["msg"]).removeprefix("Value error, "))
+            expected = expected.format(**(e.get("ctx") or {}))
+            if not loc:
+                problems.append(f"{NAMESPACE}:{expected}")
+            elif isinstance(e["input"], dict):  # a rule across the keys of a section
+                problems.append(f"{_key_path(loc)}: {expected}")
+            else:
+                problems.append(
+                    f"{_key_path(loc)}: found {_found(e['input'])}, expected {expected}"
+                )
+    return problems
+
+
+def _parse(value: str) -> Any:
+    """Structured config arrives as JSON text, scalars as plain strings (as the CLI passes them)."""
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def validate(stack: str, raw: dict[str, str], secret_keys: set[str]) -> BootstrapConfig:
+    """Validate the flat config map of ``stack``; raise :class:`ConfigError` on any problem.
+
+    Values are echoed in messages to help the operator, except those of secret keys, which are
+    never repeated anywhere.
+    """
+    data: dict[str, Any] = {}
+    problems = []
+    for key, value in sorted(raw.items()):
+        namespace, _, name = key.partition(":")
+        if key in secret_keys:
+            problems.append(
+                f"{key}: is a secret, but the bootstrap program reads no secrets; "
+                f"remove it with `pulumi config rm {key}` (and rotate it if it was a credential)"
+            )
+        elif key in PROVIDER_KEYS:
+            continue
+        elif namespace != NAMESPACE:
+            problems.append(
+                f"{key}: unknown key; the bootstrap program reads `{NAMESPACE}:<key>` "
+                f"and {', '.join(sorted(PROVIDER_KEYS))}"
+            )
+        else:
+            data[name] = _parse(value)
+    if problems:
+        raise ConfigError(stack, problems)
+    try:
+        cfg = BootstrapConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(stack, _problems(err)) from None
+    provider_project = raw.get("gcp:project")
+    if provider_project is not None and provider_project != cfg.project_id:
+        raise ConfigError(
+            stack,
+            [
+                f"gcp:project: found {_found(provider_project)}, expected {cfg.project_id!r} "
+                f"(the same project as {NAMESPACE}:projectId) or no gcp:project at all"
+            ],
+        )
+    return cfg
+
+
+def load() -> BootstrapConfig:
+    """Load and validate the current stack's config; a bad config stops the program cleanly.
+
+    ``pulumi.RunError`` makes the engine print the message without a Python traceback.
+    """
+    from pulumi.runtime import config as runtime
+
+    raw: dict[str, str] = dict(runtime.get_config_env())
+    raw.update(runtime.CONFIG.get())
+    secret_keys = set(runtime.get_config_secret_keys_env()) | set(runtime._SECRET_KEYS.get())
+    try:
+        return validate(pulumi.get_stack(), raw, secret_keys)
+    except ConfigError as err:
+        raise pulumi.RunError(str(err)) from None
