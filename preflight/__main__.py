@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands implemented in their own modules: (name, module, help).
 _MODULES = [
+    ("check", "preflight.check", "run the policy pack over stacks or snapshot files, offline"),
     ("docs", "preflight.docs", "regenerate the reference docs (docs/config.md, README tables)"),
     (
         "dotenv",

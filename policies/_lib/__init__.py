@@ -1,0 +1,1 @@
+"""Shared machinery of the policy pack: metadata, config and exemptions, property access."""

@@ -1,0 +1,115 @@
+"""What the pack knows about pulumi-gcp 10.x resource shapes (type tokens and camelCase inputs).
+
+Checked against the installed SDK by tests/policies/test_gcp_shapes.py, so an SDK upgrade that
+renames a token or an input fails a test instead of silently passing every policy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policies._lib.props import as_list, get, is_missing
+
+IAM_CLASS_RE = re.compile(r"(?i)iam(?P<kind>member|binding|policy)$")
+"""The class part of every IAM grant token (``IAMMember``, ``ServiceIamBinding``, ...)."""
+
+CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
+CLOUD_RUN_JOB = "gcp:cloudrunv2/job:Job"
+CLOUD_RUN_WORKER_POOL = "gcp:cloudrunv2/workerPool:WorkerPool"
+CLOUD_RUN_SERVICE_IAM_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+CLOUD_RUN_SERVICE_IAM_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
+
+CLOUD_RUN_SERVICE_ACCOUNT_PATHS: dict[str, str] = {
+    CLOUD_RUN_SERVICE: "template.serviceAccount",
+    CLOUD_RUN_JOB: "template.template.serviceAccount",
+    CLOUD_RUN_WORKER_POOL: "template.serviceAccount",
+}
+"""Where each Cloud Run v2 workload names the service account it runs as."""
+
+SERVICE_ACCOUNT_KEY = "gcp:serviceaccount/key:Key"
+# A type token, not a credential.
+SECRET = "gcp:secretmanager/secret:Secret"  # noqa: S105  # nosec B105
+BUCKET = "gcp:storage/bucket:Bucket"
+KMS_CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
+PROJECT_LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
+PROJECT_AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+DATADOG_MONITOR = "datadog:index/monitor:Monitor"
+DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"
+"""A Python dynamic resource declared without ``module``/``name``; ``resourceKind`` names it."""
+SUPABASE_SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"
+"""components/supabase_provider.py's ``SupabaseSettings(Resource, module="supabase", ...)``."""
+SUPABASE_RESOURCE_KIND = "supabase-settings"
+
+
+def is_dynamic_kind(
+    resource_type: str, props: Mapping[str, Any], types: list[str], kinds: list[str]
+) -> bool:
+    """A dynamic resource by type token, or a generic one by its ``resourceKind`` input."""
+    if resource_type in types:
+        return True
+    return resource_type == DYNAMIC_RESOURCE and get(props, "resourceKind") in kinds
+
+
+def iam_kind(resource_type: str) -> str | None:
+    """``member``, ``binding`` or ``policy`` for a GCP IAM grant type, else None."""
+    if not resource_type.startswith("gcp:"):
+        return None
+    match = IAM_CLASS_RE.search(resource_type.rsplit(":", 1)[-1])
+    return match.group("kind").lower() if match else None
+
+
+def is_iam_grant(resource_type: str, _props: Mapping[str, Any], _config: Mapping[str, Any]) -> bool:
+    return iam_kind(resource_type) is not None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One (role, member) pair an IAM resource grants, and where it is written."""
+
+    role: str
+    member: str
+    where: str
+
+
+def iam_grants(resource_type: str, props: Mapping[str, Any]) -> tuple[list[Grant], list[str]]:
+    """The grants of an IAM member, binding or policy resource, and any reasons it is unreadable.
+
+    Missing ``role``/``member(s)`` give no grant: the provider rejects such a resource, so it
+    grants nothing. A ``policyData`` that is not an IAM policy document is unreadable, which the
+    caller reports (a policy that cannot be read cannot be shown to be safe).
+    """
+    kind = iam_kind(resource_type)
+    grants: list[Grant] = []
+    if kind == "member":
+        role, member = get(props, "role"), get(props, "member")
+        if not is_missing(role) and not is_missing(member):
+            grants.append(Grant(str(role), str(member), "member"))
+        return grants, []
+    if kind == "binding":
+        role = get(props, "role")
+        if not is_missing(role):
+            for index, member in enumerate(as_list(get(props, "members"))):
+                grants.append(Grant(str(role), str(member), f"members[{index}]"))
+        return grants, []
+    if kind == "policy":
+        data = get(props, "policyData")
+        if is_missing(data):
+            return grants, []
+        try:
+            document = json.loads(str(data))
+        except ValueError:
+            return grants, ["policyData is not valid JSON, so its grants cannot be checked"]
+        if not isinstance(document, dict):
+            return grants, ["policyData is not an IAM policy object, so it cannot be checked"]
+        for b_index, binding in enumerate(document.get("bindings") or []):
+            if not isinstance(binding, dict) or "role" not in binding:
+                continue
+            for m_index, member in enumerate(binding.get("members") or []):
+                where = f"policyData.bindings[{b_index}].members[{m_index}]"
+                grants.append(Grant(str(binding["role"]), str(member), where))
+        return grants, []
+    return grants, []

@@ -1,0 +1,156 @@
+"""Building CrossGuard policies from metadata, an applicability test and a check.
+
+A policy module defines only what is specific to its rule::
+
+    POLICY = resource_policy(META, applies_to=types("gcp:storage/bucket:Bucket"), check=check)
+
+and the shared wrapper here does the rest, identically for every policy: it skips resources of
+other types, applies the policy's config over the schema defaults, applies the exemption shape
+(``include``/``exclude``, see ``config.py``) with a log line per exemption, and reports each
+message the check yields. Checks yield messages; they never report, filter or exempt by
+themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies._lib import engine_log
+from policies._lib.config import Schema, exemption, schema_with_exemptions, settings
+from policies._lib.meta import PLAYBOOK, PLAYBOOK_VERSION, Meta
+
+AppliesTo = Callable[[str, Mapping[str, Any], Mapping[str, Any]], bool]
+"""``(resource_type, props, config) -> bool``: whether the policy looks at this resource."""
+
+ResourceCheck = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[str]]
+"""``(args, config) -> messages``: one message per violation of this resource."""
+
+StackCheck = Callable[[list[PolicyResource], Mapping[str, Any]], Iterable[tuple[str, str | None]]]
+"""``(resources, config) -> (message, urn or None)``: the stack's violations."""
+
+_SEVERITY = {
+    "low": Severity.LOW,
+    "medium": Severity.MEDIUM,
+    "high": Severity.HIGH,
+    "critical": Severity.CRITICAL,
+}
+
+
+def types(*tokens: str) -> AppliesTo:
+    """Applicability by exact type token."""
+    wanted = frozenset(tokens)
+
+    def applies(resource_type: str, _props: Mapping[str, Any], _config: Mapping[str, Any]) -> bool:
+        return resource_type in wanted
+
+    return applies
+
+
+def _common(meta: Meta, schema: Schema) -> dict[str, Any]:
+    problems = meta.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    return {
+        "name": meta.name,
+        "description": meta.description,
+        "config_schema": PolicyConfigSchema(properties=schema),
+        "display_name": meta.display_name,
+        "severity": _SEVERITY[meta.severity],
+        "framework": PolicyComplianceFramework(
+            name=PLAYBOOK, version=PLAYBOOK_VERSION, reference=meta.section
+        ),
+        "tags": [f"id:{meta.id}", f"area:{meta.area}"],
+        "remediation_steps": meta.remediation,
+    }
+
+
+class ControlPlaneResourcePolicy(ResourceValidationPolicy):
+    """A resource policy that carries its metadata and schema for docs and tests."""
+
+    meta: Meta
+    schema: Schema
+
+
+class ControlPlaneStackPolicy(StackValidationPolicy):
+    """A stack policy that carries its metadata and schema for docs and tests."""
+
+    meta: Meta
+    schema: Schema
+
+
+ControlPlanePolicy = ControlPlaneResourcePolicy | ControlPlaneStackPolicy
+
+
+def resource_policy(
+    meta: Meta,
+    *,
+    applies_to: AppliesTo,
+    check: ResourceCheck,
+    config: Schema | None = None,
+) -> ControlPlaneResourcePolicy:
+    """A resource validation policy (checked once per resource, as it is registered)."""
+    schema = schema_with_exemptions(config)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        effective = settings(args.get_config(), schema)
+        if not applies_to(args.resource_type, args.props, effective):
+            return
+        reason = exemption(args.name, effective)
+        if reason is not None:
+            engine_log.log("info", f"{meta.name}: {args.name} is exempt: {reason}", args.urn)
+            args.not_applicable(reason)
+        for message in check(args, effective):
+            report_violation(message, None)
+
+    policy = ControlPlaneResourcePolicy(validate=validate, **_common(meta, schema))
+    policy.meta = meta
+    policy.schema = schema
+    return policy
+
+
+def stack_policy(
+    meta: Meta,
+    *,
+    applies_to: AppliesTo,
+    check: StackCheck,
+    config: Schema | None = None,
+) -> ControlPlaneStackPolicy:
+    """A stack validation policy (checked once, over all resources of the stack).
+
+    ``check`` receives the resources ``applies_to`` selects, minus the exempt ones.
+    """
+    schema = schema_with_exemptions(config)
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        effective = settings(args.get_config(), schema)
+        selected: list[PolicyResource] = []
+        for resource in args.resources:
+            if not applies_to(resource.resource_type, resource.props, effective):
+                continue
+            reason = exemption(resource.name, effective)
+            if reason is not None:
+                engine_log.log(
+                    "info", f"{meta.name}: {resource.name} is exempt: {reason}", resource.urn
+                )
+                continue
+            selected.append(resource)
+        for message, urn in check(selected, effective):
+            report_violation(message, urn)
+
+    policy = ControlPlaneStackPolicy(validate=validate, **_common(meta, schema))
+    policy.meta = meta
+    policy.schema = schema
+    return policy

@@ -1,0 +1,1 @@
+"""Audit trail and log retention (playbook §4 Logs and §6 Audit Trail)."""

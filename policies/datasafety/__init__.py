@@ -1,0 +1,1 @@
+"""Data safety: stateful resources cannot be deleted by a stray `pulumi up`."""

@@ -1,0 +1,1 @@
+"""Encryption at rest and in transit (playbook §6 Data Protection)."""

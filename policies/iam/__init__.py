@@ -1,0 +1,1 @@
+"""IAM: least privilege (playbook §6 Access Control)."""

@@ -1,0 +1,173 @@
+"""Snapshot resources as the engine marshals them for an Analyzer.
+
+The engine sends a resource's inputs to ``Analyze`` (and, for a preview of new resources, the
+same values to ``AnalyzeStack``) through ``MarshalProperties`` with ``KeepUnknowns``,
+``KeepSecrets`` and ``SkipInternalKeys``. Offline that means:
+
+* keys that start with ``__`` (internal: ``__provider`` of dynamic resources, ``__defaults``) are
+  dropped at every level;
+* a secret is a signature object ``{"4dabf...": "1b470...", "value": ...}``; the snapshot only
+  keeps the ``[secret]`` marker, which goes inside it (the value is never there to send);
+* unknowns keep their sentinel string, so the pack raises its "can't run during preview"
+  advisory exactly as it does under ``pulumi preview``;
+* numbers become doubles (protobuf ``Struct``).
+
+Not reproduced: properties a provider's ``Check`` would add (defaults, autonames), and output
+properties a real ``AnalyzeStack`` would see after an update. Policies therefore check what the
+program declares, which is also what they see during ``pulumi preview`` of a new stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+
+SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
+# The wire signature of a secret value, not a secret.
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105
+_SECRET_MARKER = re.compile(r"^\[secret(?::[0-9a-f]+)?\]$")
+
+
+class SnapshotError(Exception):
+    """A snapshot that does not follow the contract of ``preflight synth``."""
+
+
+def _marshal(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _marshal(v) for k, v in value.items() if not str(k).startswith("__")}
+    if isinstance(value, list | tuple):
+        return [_marshal(v) for v in value]
+    if isinstance(value, str) and _SECRET_MARKER.match(value):
+        return {SPECIAL_SIG_KEY: SECRET_SIG, "value": value}
+    return value
+
+
+def properties(inputs: Mapping[str, Any]) -> struct_pb2.Struct:
+    """The ``properties`` Struct for a resource's inputs."""
+    struct = struct_pb2.Struct()
+    struct.update(_marshal(inputs))
+    return struct
+
+
+def _name_from_urn(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _type_from_urn(urn: str) -> str:
+    parts = urn.split("::")
+    return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
+def validate(snapshot: Any, source: str) -> list[dict[str, Any]]:
+    """The resources of ``snapshot``, checked against the synth contract; errors name ``source``."""
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("resources"), list):
+        raise SnapshotError(
+            f"{source}: not a snapshot; expected an object with a 'resources' list "
+            "(the output of `python -m preflight synth --stack NAME`)"
+        )
+    resources: list[dict[str, Any]] = snapshot["resources"]
+    seen: set[str] = set()
+    for index, resource in enumerate(resources):
+        where = f"{source}: resources[{index}]"
+        if not isinstance(resource, dict):
+            raise SnapshotError(f"{where} is not an object")
+        for key in ("urn", "type"):
+            if not isinstance(resource.get(key), str) or not resource[key]:
+                raise SnapshotError(f"{where} needs a non-empty string {key!r}")
+        if not resource["urn"].startswith("urn:pulumi:"):
+            raise SnapshotError(f"{where}: urn must start with 'urn:pulumi:'")
+        if resource["urn"] in seen:
+            raise SnapshotError(f"{where}: duplicate urn {resource['urn']}")
+        seen.add(resource["urn"])
+        if not isinstance(resource.get("inputs", {}), dict):
+            raise SnapshotError(f"{where}: 'inputs' must be an object")
+        for key in ("dependencies", "ignoreChanges", "additionalSecretOutputs"):
+            if not isinstance(resource.get(key, []), list):
+                raise SnapshotError(f"{where}: {key!r} must be a list")
+        if not isinstance(resource.get("propertyDependencies", {}), dict):
+            raise SnapshotError(f"{where}: 'propertyDependencies' must be an object")
+        if not isinstance(resource.get("protect", False), bool):
+            raise SnapshotError(f"{where}: 'protect' must be true or false")
+    return resources
+
+
+def options(resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
+    """Resource options as the engine sends them (``protect``, ``parent``, ...)."""
+    delete_before_replace = bool(resource.get("deleteBeforeReplace", False))
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(resource.get("protect", False)),
+        ignoreChanges=[str(x) for x in resource.get("ignoreChanges", [])],
+        deleteBeforeReplace=delete_before_replace,
+        deleteBeforeReplaceDefined=delete_before_replace,
+        additionalSecretOutputs=[str(x) for x in resource.get("additionalSecretOutputs", [])],
+        aliases=[],
+        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
+        parent=str(resource.get("parent") or ""),
+    )
+
+
+class Marshaller:
+    """Turns the resources of one snapshot into Analyzer requests."""
+
+    def __init__(self, resources: list[dict[str, Any]]) -> None:
+        self.resources = resources
+        self._by_urn = {r["urn"]: r for r in resources}
+        self._props: dict[str, struct_pb2.Struct] = {}
+
+    def props(self, resource: Mapping[str, Any]) -> struct_pb2.Struct:
+        urn = resource["urn"]
+        if urn not in self._props:
+            self._props[urn] = properties(resource.get("inputs") or {})
+        return self._props[urn]
+
+    def provider(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerProviderResource | None:
+        """The provider the resource is bound to (a ``<urn>::<id>`` reference), if any."""
+        ref = resource.get("provider")
+        if not ref:
+            return None
+        urn = str(ref).rsplit("::", 1)[0] if str(ref).count("::") >= 4 else str(ref)
+        known = self._by_urn.get(urn)
+        return analyzer_pb2.AnalyzerProviderResource(
+            urn=urn,
+            type=str(known["type"]) if known else _type_from_urn(urn),
+            name=_name_from_urn(urn),
+            properties=self.props(known) if known else struct_pb2.Struct(),
+        )
+
+    def analyze_request(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
+        request = analyzer_pb2.AnalyzeRequest(
+            urn=resource["urn"],
+            type=resource["type"],
+            name=str(resource.get("name") or _name_from_urn(resource["urn"])),
+            properties=self.props(resource),
+            options=options(resource),
+        )
+        provider = self.provider(resource)
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        return request
+
+    def stack_request(self) -> analyzer_pb2.AnalyzeStackRequest:
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for resource in self.resources:
+            item = analyzer_pb2.AnalyzerResource(
+                urn=resource["urn"],
+                type=resource["type"],
+                name=str(resource.get("name") or _name_from_urn(resource["urn"])),
+                properties=self.props(resource),
+                options=options(resource),
+                parent=str(resource.get("parent") or ""),
+                dependencies=[str(d) for d in resource.get("dependencies", [])],
+            )
+            for key, urns in (resource.get("propertyDependencies") or {}).items():
+                if urns:
+                    item.propertyDependencies[key].urns.extend(str(u) for u in urns)
+            provider = self.provider(resource)
+            if provider is not None:
+                item.provider.CopyFrom(provider)
+            request.resources.append(item)
+        return request

@@ -1,0 +1,248 @@
+"""``python -m preflight check``: the policy pack over the program's snapshots, offline.
+
+    python -m preflight check --stack prod [--json]
+    python -m preflight check --all
+    python -m preflight check --snapshot FILE [--snapshot FILE ...] [--policy-config FILE]
+
+The real pack (``policies/``) is launched once as the Pulumi CLI launches it and driven over
+the Analyzer protocol (see ``analyzer_host.py``) with each snapshot's resources and the
+environment's ``policies/config/<stack>.json``. Prints every violation with its policy,
+enforcement level, resource URN and message. Exit status: 0 when no mandatory violation, 1 when
+any, 2 for a usage or config error (one line on stderr saying what to do).
+
+With the Pulumi CLI the same result comes from
+``pulumi preview --policy-pack policies --policy-pack-config policies/config/<stack>.json``
+(see docs/policies.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from preflight.analyzer_config import (
+    PolicyConfig,
+    PolicyConfigError,
+    load_policy_pack_config,
+    reconcile,
+)
+from preflight.analyzer_host import PackError, PolicyPackHost, StackResult
+from preflight.analyzer_snapshot import SnapshotError, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK_DIR = ROOT / "policies"
+CONFIG_DIR = PACK_DIR / "config"
+PROJECT = "controlplane"
+
+
+class CheckUsageError(Exception):
+    """Bad input for ``check``: reported as one line, exit code 2."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stack", help="synthesize and check this stack (dev, staging, prod)")
+    target.add_argument("--all", action="store_true", help="synthesize and check every stack")
+    target.add_argument(
+        "--snapshot",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="check a snapshot file from `preflight synth` (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy-pack config for every checked stack (default: policies/config/<stack>.json)",
+    )
+    parser.add_argument(
+        "--policy-pack",
+        type=Path,
+        default=PACK_DIR,
+        metavar="DIR",
+        help="policy pack directory (default: policies)",
+    )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=ROOT,
+        help="Pulumi project directory to synthesize (default: the repository root)",
+    )
+
+
+def _progress(message: str) -> None:
+    print(f"preflight: {message}", file=sys.stderr, flush=True)
+
+
+def _load_snapshot(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CheckUsageError(f"{path}: cannot read it ({err.strerror})") from None
+    except json.JSONDecodeError as err:
+        raise CheckUsageError(
+            f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
+            "write it with `python -m preflight synth --stack NAME`"
+        ) from None
+    if not isinstance(document, dict):
+        raise CheckUsageError(f"{path}: not a snapshot; expected a JSON object with 'resources'")
+    return document
+
+
+def _config_path(stack: str, override: Path | None) -> Path:
+    if override is not None:
+        return override
+    path = CONFIG_DIR / f"{stack}.json"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
+        raise CheckUsageError(
+            f"no policy config for stack {stack!r} ({path.relative_to(ROOT)}; have: {known}): "
+            "pass --policy-config FILE"
+        )
+    return path
+
+
+def _snapshots(args: argparse.Namespace, host: PolicyPackHost) -> list[tuple[str, dict[str, Any]]]:
+    if args.snapshot:
+        return [(str(path), _load_snapshot(path)) for path in args.snapshot]
+    from preflight import synth
+
+    try:
+        project = synth.Project.load(args.project)
+        stacks = project.stacks() if args.all else [args.stack]
+        if not stacks:
+            raise CheckUsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to check")
+        host.start()  # the pack boots while the program is synthesized
+        snapshots = synth.synthesize(stacks, args.project, progress=_progress)
+    except synth.UsageError as err:
+        raise CheckUsageError(str(err).splitlines()[0]) from None
+    return [(f"stack {name}", snapshots[name]) for name in stacks]
+
+
+def check_snapshot(
+    host: PolicyPackHost, snapshot: dict[str, Any], source: str, config_path: Path
+) -> StackResult:
+    """Analyze one snapshot with the config file at ``config_path``."""
+    resources = validate(snapshot, source)
+    info = host.info()
+    given = load_policy_pack_config(config_path)
+    try:
+        config: dict[str, PolicyConfig] = reconcile(info, given)
+    except PolicyConfigError as err:
+        raise PolicyConfigError(f"{_display(config_path)}: {err}") from None
+    return host.analyze(snapshot, resources, config)
+
+
+def _text(results: list[tuple[StackResult, Path]], pack: str) -> str:
+    lines: list[str] = []
+    for result, config_path in results:
+        lines.append(
+            f"{result.stack}: {result.resources} resources checked by {pack} "
+            f"with {_display(config_path)}"
+        )
+        for v in sorted(result.violations, key=lambda v: (v.enforcement_level != "mandatory",)):
+            severity = f" ({v.severity})" if v.severity else ""
+            lines.append(f"  {v.enforcement_level}{severity}: {v.policy_name}")
+            lines.append(f"    resource: {v.urn or '(the stack as a whole)'}")
+            lines += [f"    {line}" for line in v.message.splitlines()]
+        for n in result.not_applicable:
+            if n.reason:
+                lines.append(f"  exempt: {n.policy_name} on {n.urn}: {n.reason}")
+        for log in result.logs:
+            where = f" ({log.urn})" if log.urn else ""
+            lines.append(f"  pack {log.level}: {log.message}{where}")
+        verdict = "FAIL" if result.mandatory else "ok"
+        lines.append(
+            f"{result.stack}: {verdict}: {len(result.mandatory)} mandatory, "
+            f"{len(result.advisory)} advisory violation(s)"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _json(results: list[tuple[StackResult, Path]], pack: str, version: str) -> str:
+    stacks = [
+        {
+            "stack": r.stack,
+            "project": r.project,
+            "policyConfig": _display(path),
+            "resources": r.resources,
+            "passed": not r.mandatory,
+            "mandatory": len(r.mandatory),
+            "advisory": len(r.advisory),
+            "violations": [v.to_json() for v in r.violations],
+            "notApplicable": [n.to_json() for n in r.not_applicable if n.reason],
+            "logs": [log.to_json() for log in r.logs],
+        }
+        for r, path in results
+    ]
+    document = {
+        "policyPack": {"name": pack, "version": version},
+        "passed": all(s["passed"] for s in stacks),
+        "stacks": stacks,
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
+    """Run ``check`` with parsed ``args``; returns the exit status (0, 1 or 2).
+
+    ``host`` lets a caller reuse a running pack (tests); by default one is started and stopped.
+    """
+    if args.policy_config is not None and not args.policy_config.is_file():
+        print(
+            f"preflight: error: --policy-config {args.policy_config}: no such file",
+            file=sys.stderr,
+        )
+        return 2
+    owned = host is None
+    results: list[tuple[StackResult, Path]] = []
+    try:
+        if host is None:
+            host = PolicyPackHost(args.policy_pack, project=PROJECT, stack=args.stack)
+        try:
+            targets = _snapshots(args, host)
+            if owned and len(targets) == 1 and not host.started:
+                host.stack = str(targets[0][1].get("stack") or "") or None
+            for source, snapshot in targets:
+                stack = str(snapshot.get("stack") or "")
+                config_path = _config_path(stack, args.policy_config)
+                _progress(f"checking {source} with {_display(config_path)}")
+                results.append((check_snapshot(host, snapshot, source, config_path), config_path))
+            pack, version = host.info().name, host.version
+        finally:
+            if owned:
+                host.close()
+    except (CheckUsageError, SnapshotError, PackError) as err:
+        print(f"preflight: error: {err}", file=sys.stderr)
+        return 2
+    except PolicyConfigError as err:
+        print(f"preflight: error: policy config {err}", file=sys.stderr)
+        return 2
+    label = f"{pack}@{version}"
+    sys.stdout.write(_json(results, pack, version) if args.json else _text(results, label))
+    return 1 if any(r.mandatory for r, _ in results) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m preflight check",
+        description="Check snapshots of the program against the policy pack, offline.",
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of the policy pack (tests mirror policies/)."""

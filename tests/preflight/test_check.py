@@ -1,0 +1,632 @@
+"""``python -m preflight check`` and the Analyzer host behind it.
+
+Most tests share one pack process (``host``); the end-to-end tests launch their own, the way
+the command does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2, engine_pb2, engine_pb2_grpc
+
+import preflight.analyzer_host as analyzer_host
+from preflight import check
+from preflight.analyzer_config import (
+    PolicyConfig,
+    PolicyConfigError,
+    parse_policy_pack_config,
+    reconcile,
+    to_proto,
+)
+from preflight.analyzer_host import EngineServer, PolicyPackHost
+from preflight.analyzer_snapshot import (
+    SECRET_SIG,
+    SPECIAL_SIG_KEY,
+    Marshaller,
+    SnapshotError,
+    properties,
+    validate,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY_TESTS = ROOT / "tests" / "policies"
+BASELINE = POLICY_TESTS / "baseline"
+CORPUS = sorted((POLICY_TESTS / "corpus").glob("*.json"))
+LITERAL = POLICY_TESTS / "corpus" / "credentials-cloudrun-disallow-literal-secrets.json"
+CANARY = "canary-corpus-literal-0b7e"
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    check.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[PolicyPackHost]:
+    running = PolicyPackHost(check.PACK_DIR, project=check.PROJECT).start().ready()
+    yield running
+    running.close()
+
+
+def run(capsys, *argv: str, host: PolicyPackHost | None = None) -> tuple[int, str, str]:
+    code = check.run(parse(*argv), host=host)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("preflight: error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def test_compliant_snapshot_passes(capsys, host):
+    code, out, _ = run(capsys, "--snapshot", str(BASELINE / "prod.json"), host=host)
+    assert code == 0
+    assert out == (
+        "prod: 16 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json\n"
+        "prod: ok: 0 mandatory, 0 advisory violation(s)\n"
+    )
+
+
+def test_violation_is_printed_with_policy_level_resource_and_message(capsys, host):
+    code, out, err = run(capsys, "--snapshot", str(LITERAL), host=host)
+    assert code == 1
+    assert out.splitlines() == [
+        "prod: 16 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json",
+        "  mandatory (critical): credentials-cloudrun-disallow-literal-secrets",
+        "    resource: "
+        "urn:pulumi:prod::controlplane::gcp:cloudrunv2/service:Service::agent-service",
+        "    Ensure Cloud Run environment variables whose names look like credentials take their "
+        "value from Secret Manager (valueSource.secretKeyRef), never from a literal value.",
+        "    template.containers[0].envs[1] GEMINI_API_KEY has a literal value: reference a Secret "
+        "Manager secret with valueSource.secretKeyRef instead",
+        "prod: FAIL: 1 mandatory, 0 advisory violation(s)",
+    ]
+    assert CANARY in LITERAL.read_text()
+    assert CANARY not in out + err
+
+
+def test_json_output_has_the_same_results(capsys, host):
+    code, out, err = run(capsys, "--snapshot", str(LITERAL), "--json", host=host)
+    assert code == 1
+    document = json.loads(out)
+    assert document["passed"] is False
+    assert document["policyPack"] == {"name": "controlplane-policies", "version": "0.1.0"}
+    [stack] = document["stacks"]
+    assert (stack["stack"], stack["mandatory"], stack["advisory"], stack["resources"]) == (
+        "prod",
+        1,
+        0,
+        16,
+    )
+    [violation] = stack["violations"]
+    assert violation["policyName"] == "credentials-cloudrun-disallow-literal-secrets"
+    assert violation["enforcementLevel"] == "mandatory"
+    assert violation["severity"] == "critical"
+    assert violation["urn"].endswith("gcp:cloudrunv2/service:Service::agent-service")
+    assert violation["message"].endswith(
+        "GEMINI_API_KEY has a literal value: reference a Secret Manager secret with "
+        "valueSource.secretKeyRef instead"
+    )
+    assert CANARY not in out + err
+
+
+def test_dev_config_makes_violations_advisory(capsys, host):
+    code, out, _ = run(
+        capsys,
+        "--snapshot",
+        str(LITERAL),
+        "--policy-config",
+        str(check.CONFIG_DIR / "dev.json"),
+        host=host,
+    )
+    assert code == 0
+    assert "  advisory (critical): credentials-cloudrun-disallow-literal-secrets" in out
+    assert not [line for line in out.splitlines() if line.startswith("  mandatory")]
+    assert out.splitlines()[-1].startswith("prod: ok: 0 mandatory, ")
+
+
+def test_exemptions_and_pack_logs_are_printed(capsys, host, tmp_path):
+    config = json.loads((check.CONFIG_DIR / "prod.json").read_text())
+    config["credentials-cloudrun-disallow-literal-secrets"] = {"exclude": ["agent-*"]}
+    path = tmp_path / "prod-exempt.json"
+    path.write_text(json.dumps(config))
+    code, out, _ = run(capsys, "--snapshot", str(LITERAL), "--policy-config", str(path), host=host)
+    urn = "urn:pulumi:prod::controlplane::gcp:cloudrunv2/service:Service::agent-service"
+    assert code == 0
+    assert (
+        f"  exempt: credentials-cloudrun-disallow-literal-secrets on {urn}: "
+        "excluded by pattern 'agent-*'" in out
+    )
+    assert (
+        "  pack info: credentials-cloudrun-disallow-literal-secrets: agent-service is exempt: "
+        f"excluded by pattern 'agent-*' ({urn})"
+    ) in out
+
+
+def test_whole_corpus_in_one_pack_process(capsys, monkeypatch):
+    launched: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(command, **kwargs):
+        launched.append(list(command))
+        return real_popen(command, **kwargs)
+
+    monkeypatch.setattr(analyzer_host.subprocess, "Popen", popen)
+    argv = [arg for path in CORPUS for arg in ("--snapshot", str(path))]
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 1
+    assert len(launched) == 1
+    stacks = json.loads(out)["stacks"]
+    assert len(stacks) == len(CORPUS)
+    for path, stack in zip(CORPUS, stacks, strict=True):
+        expected = path.stem.split("--")[0]
+        assert {(v["policyName"], v["enforcementLevel"]) for v in stack["violations"]} == {
+            (expected, "mandatory")
+        }
+
+
+def test_pack_is_launched_as_the_cli_launches_it(capsys, monkeypatch):
+    seen: dict[str, Any] = {}
+    real_popen = subprocess.Popen
+
+    def popen(command, **kwargs):
+        seen.update(command=list(command), cwd=kwargs["cwd"], env=kwargs["env"])
+        return real_popen(command, **kwargs)
+
+    monkeypatch.setattr(analyzer_host.subprocess, "Popen", popen)
+    monkeypatch.setenv("PULUMI_STACK", "leaked-from-the-shell")
+    code, _, _ = run(capsys, "--snapshot", str(BASELINE / "staging.json"))
+    assert code == 0
+    command = seen["command"]
+    assert command[:4] == [sys.executable, "-u", "-m", "pulumi.policy"]
+    assert command[4].startswith("127.0.0.1:") and command[5] == "."
+    assert Path(seen["cwd"]) == check.PACK_DIR
+    env = seen["env"]
+    assert (env["PULUMI_PROJECT"], env["PULUMI_STACK"], env["PULUMI_DRY_RUN"]) == (
+        "controlplane",
+        "staging",
+        "true",
+    )
+
+
+def test_several_stacks_share_a_pack_without_pulumi_stack(capsys, monkeypatch):
+    envs: list[dict[str, str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(command, **kwargs):
+        envs.append(kwargs["env"])
+        return real_popen(command, **kwargs)
+
+    monkeypatch.setattr(analyzer_host.subprocess, "Popen", popen)
+    monkeypatch.setenv("PULUMI_STACK", "leaked-from-the-shell")
+    argv = [
+        a
+        for env in ("dev", "staging", "prod")
+        for a in ("--snapshot", str(BASELINE / f"{env}.json"))
+    ]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert len(envs) == 1 and "PULUMI_STACK" not in envs[0]
+    assert [line for line in out.splitlines() if ": ok:" in line] == [
+        "dev: ok: 0 mandatory, 0 advisory violation(s)",
+        "staging: ok: 0 mandatory, 0 advisory violation(s)",
+        "prod: ok: 0 mandatory, 0 advisory violation(s)",
+    ]
+
+
+def test_stacks_are_synthesized_then_checked(capsys, monkeypatch, host):
+    from preflight import synth
+
+    calls: list[tuple[list[str], Path]] = []
+
+    def synthesize(stacks, project_dir, progress=None):
+        calls.append((list(stacks), project_dir))
+        return {s: json.loads((BASELINE / f"{s}.json").read_text()) for s in stacks}
+
+    monkeypatch.setattr(synth, "synthesize", synthesize)
+    code, out, _ = run(capsys, "--all", "--json", host=host)
+    assert calls == [(["dev", "staging", "prod"], check.ROOT)]
+    assert code == 0
+    assert [s["stack"] for s in json.loads(out)["stacks"]] == ["dev", "staging", "prod"]
+    code, out, _ = run(capsys, "--stack", "staging", host=host)
+    assert calls[-1] == (["staging"], check.ROOT)
+    assert out.startswith("staging: 16 resources checked")
+
+
+def test_program_stacks_are_checked(capsys, host, snapshots, monkeypatch):
+    """`check --all` over the program as it declares dev, staging and prod today."""
+    from preflight import synth
+
+    monkeypatch.setattr(synth, "synthesize", lambda stacks, project_dir, progress=None: snapshots)
+    code, out, _ = run(capsys, "--all", "--json", host=host)
+    document = json.loads(out)
+    assert [s["stack"] for s in document["stacks"]] == ["dev", "staging", "prod"]
+    for stack in document["stacks"]:
+        assert stack["resources"] == len(snapshots[stack["stack"]]["resources"])
+        assert stack["policyConfig"] == f"policies/config/{stack['stack']}.json"
+    assert code == (0 if document["passed"] else 1)
+
+
+# -- usage and config errors: exit 2, one line ------------------------------------------------
+
+
+def test_unreadable_snapshot(capsys, host, tmp_path):
+    code, _, err = run(capsys, "--snapshot", str(tmp_path / "nope.json"), host=host)
+    assert code == 2
+    assert (
+        error_line(err)
+        == f"preflight: error: {tmp_path / 'nope.json'}: cannot read it (No such file or directory)"
+    )
+
+
+def test_snapshot_that_is_not_json(capsys, host, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{oops")
+    code, _, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert error_line(err) == (
+        f"preflight: error: {path}: not valid JSON (line 1): Expecting property name enclosed in "
+        "double quotes; write it with `python -m preflight synth --stack NAME`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ([], "not a snapshot; expected a JSON object with 'resources'"),
+        (
+            {"stack": "prod"},
+            "not a snapshot; expected an object with a 'resources' list (the output of "
+            "`python -m preflight synth --stack NAME`)",
+        ),
+        (
+            {"stack": "prod", "resources": [{"type": "x"}]},
+            "resources[0] needs a non-empty string 'urn'",
+        ),
+        (
+            {"stack": "prod", "resources": [{"urn": "u", "type": "x"}]},
+            "resources[0]: urn must start with 'urn:pulumi:'",
+        ),
+        (
+            {"stack": "prod", "resources": [{"urn": "urn:pulumi:a", "type": "x", "inputs": []}]},
+            "resources[0]: 'inputs' must be an object",
+        ),
+        (
+            {
+                "stack": "prod",
+                "resources": [{"urn": "urn:pulumi:a", "type": "x", "protect": "yes"}],
+            },
+            "resources[0]: 'protect' must be true or false",
+        ),
+    ],
+)
+def test_malformed_snapshot(capsys, host, tmp_path, document, problem):
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(document))
+    code, _, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert error_line(err) == f"preflight: error: {path}: {problem}"
+
+
+def test_stack_without_a_config_file(capsys, host, tmp_path):
+    snapshot = json.loads((BASELINE / "prod.json").read_text())
+    snapshot["stack"] = "qa"
+    path = tmp_path / "qa.json"
+    path.write_text(json.dumps(snapshot))
+    code, _, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert error_line(err) == (
+        "preflight: error: no policy config for stack 'qa' (policies/config/qa.json; have: dev, "
+        "prod, staging): pass --policy-config FILE"
+    )
+
+
+def test_missing_policy_config_file(capsys, tmp_path):
+    code, _, err = run(
+        capsys, "--snapshot", str(LITERAL), "--policy-config", str(tmp_path / "x.json")
+    )
+    assert code == 2
+    assert (
+        error_line(err) == f"preflight: error: --policy-config {tmp_path / 'x.json'}: no such file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ("{", "not valid JSON (line 1): Expecting property name enclosed in double quotes"),
+        (
+            '{"all": "blocking"}',
+            "all: 'blocking' is not a valid enforcement level "
+            "(advisory, mandatory, remediate, disabled)",
+        ),
+        ('{"all": 3}', "all: 3 is not a valid value; must be a string or object"),
+        (
+            '{"iam-binding-disallow-primitive-roles": {"enforcementLevel": true}}',
+            "iam-binding-disallow-primitive-roles: enforcementLevel True must be a string",
+        ),
+    ],
+)
+def test_unparseable_policy_config(capsys, host, tmp_path, config, problem):
+    path = tmp_path / "cfg.json"
+    path.write_text(config)
+    code, _, err = run(capsys, "--snapshot", str(LITERAL), "--policy-config", str(path), host=host)
+    assert code == 2
+    assert error_line(err) == f"preflight: error: policy config {path}: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        (
+            {"iam-binding-forbid-roles": "mandatory"},
+            "iam-binding-forbid-roles: the pack has no such policy "
+            "(see docs/policies.md for the names)",
+        ),
+        (
+            {"iam-binding-disallow-primitive-roles": {"exlude": ["x"]}},
+            "iam-binding-disallow-primitive-roles: unknown property exlude "
+            "(known: exclude, include, roles)",
+        ),
+        (
+            {"iam-binding-disallow-primitive-roles": {"exclude": "x*"}},
+            "iam-binding-disallow-primitive-roles: exclude: 'x*' is not of type 'array'",
+        ),
+        (
+            {"credentials-secret-configure-rotation": {"maxRotationPeriodSeconds": 0}},
+            "credentials-secret-configure-rotation: maxRotationPeriodSeconds: 0 is less "
+            "than or equal to the minimum of 0.0",
+        ),
+    ],
+)
+def test_invalid_policy_config(capsys, host, tmp_path, config, problem):
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(config))
+    code, _, err = run(capsys, "--snapshot", str(LITERAL), "--policy-config", str(path), host=host)
+    assert code == 2
+    assert error_line(err) == f"preflight: error: policy config {path}: {problem}"
+
+
+def test_directory_that_is_not_a_pack(capsys, tmp_path):
+    code, _, err = run(capsys, "--snapshot", str(LITERAL), "--policy-pack", str(tmp_path))
+    assert code == 2
+    assert error_line(err).startswith(
+        f"preflight: error: {tmp_path / 'PulumiPolicy.yaml'}: cannot read the policy pack manifest"
+    )
+
+
+def test_pack_that_fails_to_start(capsys, tmp_path):
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('broken pack: fix its import')\n")
+    code, _, err = run(capsys, "--snapshot", str(LITERAL), "--policy-pack", str(tmp_path))
+    assert code == 2
+    assert (
+        error_line(err)
+        == f"preflight: error: policy pack {tmp_path} failed to start: broken pack: fix its import"
+    )
+
+
+def test_policy_that_crashes_is_an_error_not_a_pass(capsys, tmp_path):
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text(
+        "from pulumi_policy import PolicyPack, ResourceValidationPolicy\n"
+        "def boom(args, report):\n"
+        "    raise RuntimeError('policy bug: boom')\n"
+        "PolicyPack(name='broken', policies=[ResourceValidationPolicy("
+        "name='boom', description='Ensure nothing.', validate=boom)])\n"
+    )
+    empty = tmp_path / "config.json"
+    empty.write_text("{}")
+    argv = [
+        "--snapshot",
+        str(LITERAL),
+        "--policy-pack",
+        str(tmp_path),
+        "--policy-config",
+        str(empty),
+    ]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert error_line(err) == (
+        "preflight: error: policy pack Analyze failed: Exception calling application: "
+        "policy bug: boom"
+    )
+
+
+def test_unknown_stack_for_synth(capsys, host):
+    code, _, err = run(capsys, "--stack", "qa", host=host)
+    assert code == 2
+    assert error_line(err).startswith("preflight: error: unknown stack 'qa': no Pulumi.qa.yaml")
+
+
+def test_arguments_are_mutually_exclusive_and_required():
+    with pytest.raises(SystemExit):
+        parse()
+    with pytest.raises(SystemExit):
+        parse("--all", "--stack", "prod")
+
+
+# -- marshalling like the engine --------------------------------------------------------------
+
+
+def test_internal_keys_are_dropped_at_every_level_and_secrets_are_wrapped():
+    struct = properties(
+        {
+            "__provider": "canary-pickled-provider",
+            "accessToken": "[secret]",
+            "nested": {"__defaults": ["x"], "keep": 1, "fingerprinted": "[secret:0a1b2c]"},
+            "list": [{"__x": 1, "y": "[secret]"}],
+            "plain": "[secret] is not a marker when it has more text",
+        }
+    )
+    wrapped = {SPECIAL_SIG_KEY: SECRET_SIG, "value": "[secret]"}
+    assert json_format.MessageToDict(struct) == {
+        "accessToken": wrapped,
+        "nested": {
+            "keep": 1.0,
+            "fingerprinted": {SPECIAL_SIG_KEY: SECRET_SIG, "value": "[secret:0a1b2c]"},
+        },
+        "list": [{"y": wrapped}],
+        "plain": "[secret] is not a marker when it has more text",
+    }
+
+
+def resource(urn: str, type_token: str, **extra: Any) -> dict[str, Any]:
+    return {"urn": urn, "type": type_token, "name": urn.rsplit("::", 1)[-1], "inputs": {}, **extra}
+
+
+def test_requests_carry_options_parent_dependencies_and_provider():
+    provider_urn = "urn:pulumi:prod::controlplane::pulumi:providers:gcp::default_10_2_0"
+    parent = "urn:pulumi:prod::controlplane::controlplane:runtime:LogRetention::logs"
+    resources = [
+        resource(
+            provider_urn, "pulumi:providers:gcp", inputs={"project": "p", "credentials": "[secret]"}
+        ),
+        resource(
+            "urn:pulumi:prod::controlplane::controlplane:runtime:LogRetention$gcp:storage/bucket:Bucket::logs-archive",
+            "gcp:storage/bucket:Bucket",
+            parent=parent,
+            provider=f"{provider_urn}::04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+            protect=True,
+            deleteBeforeReplace=True,
+            ignoreChanges=["labels"],
+            dependencies=[provider_urn],
+            propertyDependencies={"name": [provider_urn], "labels": []},
+        ),
+    ]
+    marshaller = Marshaller(validate({"resources": resources}, "t"))
+    request = marshaller.analyze_request(resources[1])
+    assert (request.name, request.type) == ("logs-archive", "gcp:storage/bucket:Bucket")
+    assert request.options.protect and request.options.parent == parent
+    assert request.options.deleteBeforeReplace and request.options.deleteBeforeReplaceDefined
+    assert list(request.options.ignoreChanges) == ["labels"]
+    assert (request.provider.urn, request.provider.type, request.provider.name) == (
+        provider_urn,
+        "pulumi:providers:gcp",
+        "default_10_2_0",
+    )
+    assert json_format.MessageToDict(request.provider.properties)["project"] == "p"
+    stack = marshaller.stack_request()
+    bucket = stack.resources[1]
+    assert bucket.parent == parent and list(bucket.dependencies) == [provider_urn]
+    assert {k: list(v.urns) for k, v in bucket.propertyDependencies.items()} == {
+        "name": [provider_urn]
+    }
+    assert not stack.resources[0].HasField("provider")
+
+
+def test_provider_missing_from_the_snapshot_is_described_by_its_urn():
+    urn = "urn:pulumi:prod::controlplane::pulumi:providers:datadog::default"
+    res = resource(
+        "urn:pulumi:prod::controlplane::datadog:index/monitor:Monitor::m",
+        "datadog:index/monitor:Monitor",
+        provider=f"{urn}::id",
+    )
+    request = Marshaller([res]).analyze_request(res)
+    assert (request.provider.urn, request.provider.type, request.provider.name) == (
+        urn,
+        "pulumi:providers:datadog",
+        "default",
+    )
+
+
+def test_duplicate_urns_are_rejected():
+    res = resource("urn:pulumi:prod::controlplane::t::a", "t")
+    with pytest.raises(SnapshotError, match=r"resources\[1\]: duplicate urn"):
+        validate({"resources": [res, dict(res)]}, "f")
+
+
+# -- policy-pack config like the CLI ----------------------------------------------------------
+
+
+def test_config_reconciles_defaults_all_and_overrides(host):
+    given = parse_policy_pack_config(
+        json.dumps(
+            {
+                "all": "advisory",
+                "iam-serviceaccount-disallow-keys": "disabled",
+                "credentials-secret-configure-rotation": {
+                    "enforcementLevel": "mandatory",
+                    "maxRotationPeriodSeconds": 100,
+                },
+                "labels-gcp-missing-required-labels": {"exclude": ["x"]},
+            }
+        )
+    )
+    config = reconcile(host.info(), given)
+    assert config["iam-serviceaccount-disallow-keys"].enforcement_level == "disabled"
+    rotation = config["credentials-secret-configure-rotation"]
+    assert rotation.enforcement_level == "mandatory"
+    assert rotation.properties == {"include": ["*"], "exclude": [], "maxRotationPeriodSeconds": 100}
+    labels = config["labels-gcp-missing-required-labels"]
+    assert labels.enforcement_level == "advisory" and labels.properties["exclude"] == ["x"]
+    assert labels.properties["requiredLabels"]["managed-by"] == ["pulumi"]
+    request = to_proto(config)
+    assert (
+        request.policyConfig["iam-serviceaccount-disallow-keys"].enforcementLevel
+        == analyzer_pb2.DISABLED
+    )
+    assert "all" not in request.policyConfig
+
+
+def test_empty_config_text_is_no_config():
+    assert parse_policy_pack_config("  \n") == {}
+    assert parse_policy_pack_config('{"x": {}}') == {}
+
+
+def test_config_error_names_the_policy(host):
+    with pytest.raises(
+        PolicyConfigError,
+        match=r"audit-project-missing-data-access-logs: logTypes\.0: 'DATA' is not one of",
+    ):
+        reconcile(
+            host.info(),
+            {
+                "audit-project-missing-data-access-logs": PolicyConfig(
+                    properties={"logTypes": ["DATA"]}
+                )
+            },
+        )
+
+
+# -- the engine the pack talks to --------------------------------------------------------------
+
+
+def test_engine_records_log_calls_and_the_root_resource():
+    engine = EngineServer()
+    try:
+        with grpc.insecure_channel(engine.address) as channel:
+            stub = engine_pb2_grpc.EngineStub(channel)
+            stub.Log(
+                engine_pb2.LogRequest(severity=engine_pb2.WARNING, message="careful", urn="urn:x")
+            )
+            stub.SetRootResource(engine_pb2.SetRootResourceRequest(urn="urn:root"))
+            assert stub.GetRootResource(engine_pb2.GetRootResourceRequest()).urn == "urn:root"
+        [entry] = engine.servicer.take_logs()
+        assert entry.to_json() == {"level": "warning", "message": "careful", "urn": "urn:x"}
+        assert engine.servicer.take_logs() == []
+    finally:
+        engine.stop()
+
+
+def test_host_reports_pack_metadata(host):
+    info = host.info()
+    assert info.name == "controlplane-policies"
+    assert host.version == "0.1.0"
+    assert host.plugin_version()
