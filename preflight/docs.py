@@ -5,9 +5,9 @@ secret-config table. ``python -m preflight docs`` rewrites them; ``--check`` fai
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -19,10 +19,31 @@ SECRETS_START, SECRETS_END = "<!-- secrets:start -->", "<!-- secrets:end -->"
 
 
 def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
-    text = text or str(annotation)
-    text = re.sub(r"\b[a-z_.]+\.([A-Z]\w*)", r"\1", text.replace("typing.", ""))
-    return text.replace("|", "\\|")
+    """A short, readable type: ``Annotated[str, ...]`` -> ``str``, unions with ``\\|``."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _type_name(args[0])
+    if origin in (Union, UnionType):
+        return " \\| ".join(_type_name(a) for a in args)
+    if origin is Literal:
+        return "one of " + ", ".join(f"`{a}`" for a in args)
+    if origin in (list, dict, tuple, set, frozenset):
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in args)}]"
+    if annotation is type(None):
+        return "None"
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("|", "\\|")
+
+
+def _default(field: Any) -> str:
+    if field.is_required():
+        return "required"
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return "see below"
+    text = repr(value)
+    return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
 
 
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
@@ -31,8 +52,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
-        required = field.is_required()
-        default = "required" if required else f"`{field.get_default(call_default_factory=True)!r}`"
+        default = _default(field)
         description = (field.description or "").replace("\n", " ")
         rows.append(f"| `{key}` | {_type_name(field.annotation)} | {default} | {description} |")
         inner = _inner_model(field.annotation)

@@ -31,6 +31,7 @@ _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 GET_PROJECT = "gcp:organizations/getProject:getProject"
+GET_VENDOR = "pagerduty:index/getVendor:getVendor"
 
 
 def _digest(*parts: str, length: int = 8) -> str:
@@ -189,9 +190,7 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
         resource_id = str(computed.get("id") or f"{args.name}-id")
         return resource_id, {"name": name, **inputs, **computed}
 
-    def call(
-        self, args: pulumi_mocks.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == GET_PROJECT:
             project = args.args.get("projectId") or self.project
             return {
@@ -200,6 +199,9 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
                 "name": project,
                 "id": f"projects/{project}",
             }, []
+        if args.token == GET_VENDOR:
+            name = str(args.args.get("name", "vendor"))
+            return {"id": "P" + _digest("vendor", name, length=6).upper(), "name": name}, []
         return dict(args.args), []
 
 

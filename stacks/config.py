@@ -20,6 +20,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from stacks.naming import DataClass, Environment, Naming
 from stacks.sections.base import Model
 from stacks.sections.environment import MATRIX, AccessList, GcpSettings
+from stacks.sections.observability import ObservabilitySections
+from stacks.sections.observability import validate_for_env as observability_rules
 from stacks.sections.runtime import SECRET_CONFIG_KEYS, RuntimeSections
 from stacks.sections.runtime import validate_for_env as runtime_rules
 from stacks.sections.supabase import SupabaseSection
@@ -44,7 +46,7 @@ PROVIDER_KEYS = {"gcp:project", "gcp:region"}
 SECRET_KEYS.update({f"{PROJECT}:{key}": what for key, what in SECRET_CONFIG_KEYS.items()})
 
 
-class StackConfig(RuntimeSections):
+class StackConfig(RuntimeSections, ObservabilitySections):
     """The whole configuration of one shared environment (one Pulumi stack)."""
 
     org: str = Field(
@@ -278,13 +280,6 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
         cfg = StackConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(stack, _problems(err)) from None
-    problems = [f"{PROJECT}:{p}" for p in supabase_rules(cfg.supabase, cfg.environment)]
-    problems += [
-        f"{PROJECT}:{path}: found {found}, expected {expected}"
-        for path, found, expected in runtime_rules(cfg.environment, cfg)
-    ]
-    if problems:
-        raise ConfigError(stack, problems)
     if stack != cfg.environment and not stack.startswith(f"{cfg.environment}-"):
         raise ConfigError(
             stack,
@@ -294,6 +289,17 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
                 "('<env>' or '<env>-<suffix>')"
             ],
         )
+    problems = [f"{PROJECT}:{p}" for p in supabase_rules(cfg.supabase, cfg.environment)]
+    problems += [
+        f"{PROJECT}:{path}: found {found}, expected {expected}"
+        for path, found, expected in runtime_rules(cfg.environment, cfg)
+    ]
+    problems += [
+        f"{PROJECT}:{path}: found {found}, expected {expected}"
+        for path, found, expected in observability_rules(cfg.environment, cfg)
+    ]
+    if problems:
+        raise ConfigError(stack, problems)
     return cfg
 
 

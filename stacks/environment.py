@@ -10,8 +10,14 @@ from components.agent_service import AgentService, AgentServiceArgs
 from components.environment_access import EnvironmentAccess, EnvironmentAccessArgs
 from components.log_retention import LogRetention, LogRetentionArgs
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
+from components.maintenance_windows import MaintenanceWindows, MaintenanceWindowsArgs
+from components.monitoring import Monitoring, MonitoringArgs
+from components.on_call import OnCall, OnCallArgs
+from components.scorecard import Scorecard, ScorecardArgs
 from components.secret_vault import SecretVault, SecretVaultArgs
+from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
+from components.synthetics import Synthetics, SyntheticsArgs
 from stacks.config import StackConfig
 
 
@@ -102,6 +108,50 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
     }
 
 
+def build_observability(cfg: StackConfig, agent_url: pulumi.Input[str] | None) -> dict[str, Any]:
+    """PagerDuty on-call, Datadog monitors, SLOs, synthetics, scorecard and downtimes."""
+    naming = cfg.naming
+    agent = cfg.services.get("agent")
+    # A plain string, so queries, tags and messages stay readable by the policy pack.
+    dd_service = agent.env.get("DD_SERVICE", "agent") if agent is not None else "agent"
+    on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=cfg.oncall))
+    routed = {
+        "naming": naming,
+        "routing": cfg.routing,
+        "service": dd_service,
+        "pagerduty_service_name": on_call.datadog_service_name,
+        "notify_after": [on_call.service_object],
+    }
+    monitoring = Monitoring(
+        naming.physical("monitoring"), MonitoringArgs(config=cfg.monitoring, **routed)
+    )
+    slos = Slos(
+        naming.physical("slos"), SlosArgs(config=cfg.slos, monitoring=cfg.monitoring, **routed)
+    )
+    Synthetics(
+        naming.physical("synthetics"),
+        SyntheticsArgs(config=cfg.monitoring, agent_url=agent_url, **routed),
+    )
+    scorecard = Scorecard(
+        naming.physical("scorecard"),
+        ScorecardArgs(
+            naming=naming, config=cfg.monitoring, service=dd_service, slo_ids=slos.slo_ids
+        ),
+    )
+    if cfg.maintenance_window is not None:
+        MaintenanceWindows(
+            naming.physical("maintenance"),
+            MaintenanceWindowsArgs(naming=naming, window=cfg.maintenance_window),
+        )
+    return {
+        "pagerdutyServiceId": on_call.service.id,
+        "escalationPolicyId": on_call.escalation_policy.id,
+        "monitorIds": monitoring.monitor_ids,
+        "sloIds": slos.slo_ids,
+        "scorecardUrl": scorecard.dashboard.url,
+    }
+
+
 def build_environment(cfg: StackConfig) -> dict[str, Any]:
     """Declare every resource of the environment; return the stack outputs."""
     naming = cfg.naming
@@ -121,8 +171,10 @@ def build_environment(cfg: StackConfig) -> dict[str, Any]:
         opts=stateful,
     )
     runtime = build_runtime(cfg, supabase, protect=cfg.environment in ("staging", "prod"))
+    observability = build_observability(cfg, runtime["serviceUrls"].get("agent"))
     return {
         **runtime,
+        **observability,
         "supabaseProjectRef": supabase.project_ref,
         "environment": cfg.environment,
         "dataClass": cfg.data_class,

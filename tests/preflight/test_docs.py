@@ -50,3 +50,10 @@ def test_readme_error_example_is_the_real_message(project_with, capsys) -> None:
     project = project_with("prod", bad_stack_file("prod_synthetic_data"))
     assert main(["synth", "--stack", "prod", "--project", str(project)]) == 2
     assert example in capsys.readouterr().err.splitlines()
+
+
+def test_readme_shows_the_real_check_output(capsys) -> None:
+    block = README[README.index("<!-- check:start -->") : README.index("<!-- check:end -->")]
+    shown = block.split("$ python -m preflight check --all\n", 1)[1].split("```", 1)[0]
+    assert main(["check", "--all"]) == 0
+    assert capsys.readouterr().out == shown

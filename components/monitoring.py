@@ -1,0 +1,316 @@
+"""Monitoring: one Datadog monitor per alert of playbook §4, routed by severity.
+
+Every monitor carries the threshold and window of its alert twice, in the query
+(``avg(last_5m):... < 0.97``) and in ``monitor_thresholds``, is scoped to the environment and
+the agent's service (``{env:prod,service:...}``), is tagged ``env``, ``service``, ``severity``,
+``team`` and ``alert:<slug>``, and has a message that links ``docs/runbooks/<slug>.md`` and
+mentions the notification targets that ``controlplane:routing`` gives its severity.
+
+Scales (see :mod:`stacks.sections.observability`): rates are ratios 0-1, latencies seconds,
+counts are summed over the window with ``.as_count()``.
+
+Monitor names start with ``[<severity>]``: the on-call service's event orchestration reads that
+marker to set the PagerDuty urgency (:mod:`components.on_call`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_datadog as datadog
+
+from stacks.naming import Naming
+from stacks.sections.observability import (
+    PAGERDUTY,
+    PLAYBOOK,
+    AnomalyAlert,
+    MonitoringSection,
+    RoutingSection,
+    Severity,
+    window_minutes,
+)
+
+PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
+"""Datadog monitor priority (P1 most urgent) per severity."""
+RENOTIFY_MINUTES: dict[Severity, int] = {"critical": 30, "high": 120, "informational": 0}
+"""Re-notification interval while an alert stays open (0: never)."""
+URGENCY_TEXT: dict[Severity, str] = {
+    "critical": "pages at high urgency",
+    "high": "pages at low urgency",
+    "informational": "never pages",
+}
+
+
+def number(value: float) -> str:
+    """A threshold as Datadog and the playbook write it: ``0.97``, ``8``, ``0``."""
+    return f"{value:g}"
+
+
+def scope(naming: Naming, service: str) -> str:
+    """The tag filter that scopes a query to the environment and the agent's service."""
+    return f"env:{naming.env},service:{service}"
+
+
+def monitor_name(severity: Severity, title: str, naming: Naming) -> str:
+    """``[critical] <title> (<env>)``; the marker drives the PagerDuty urgency."""
+    return f"[{severity}] {title} ({naming.env})"
+
+
+def notification_handles(
+    routing: RoutingSection, severity: Severity, pagerduty_service_name: str
+) -> list[str]:
+    """Datadog ``@`` handles of the targets that ``routing`` gives ``severity``."""
+    handles = []
+    for target in routing.targets(severity):
+        if target == PAGERDUTY:
+            handles.append(f"@pagerduty-{pagerduty_service_name}")
+        elif target.startswith("slack:"):
+            handles.append(f"@slack-{target.removeprefix('slack:')}")
+        else:
+            handles.append(f"@{target.removeprefix('email:')}")
+    return handles
+
+
+def alert_message(
+    *,
+    summary: str,
+    runbook: str,
+    severity: Severity,
+    routing: RoutingSection,
+    pagerduty_service_name: str,
+) -> str:
+    """The notification text: what fired, the runbook, the severity and its targets."""
+    handles = notification_handles(routing, severity, pagerduty_service_name)
+    paging = (
+        f"PagerDuty service {pagerduty_service_name} {URGENCY_TEXT[severity]}"
+        if routing.pages(severity)
+        else "no paging"
+    )
+    return "\n".join(
+        [
+            summary,
+            "",
+            f"Runbook: {runbook}",
+            f"Severity: {severity} (routing: {paging})",
+            "",
+            f"Notify: {' '.join(handles)}",
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    """Inputs of :class:`Monitoring`."""
+
+    naming: Naming
+    """Names and tags of the environment."""
+    config: MonitoringSection
+    """``controlplane:monitoring``: metric names, thresholds and windows, team."""
+    routing: RoutingSection
+    """``controlplane:routing``: notification targets per severity."""
+    service: str
+    """The agent's Datadog service name (its ``DD_SERVICE``); scopes queries and tags. A plain
+    string so that queries, tags and messages stay known at preview for the policy pack."""
+    pagerduty_service_name: str
+    """The environment's PagerDuty service as Datadog knows it (``OnCall.datadog_service_name``);
+    ``@pagerduty-<name>`` is the paging handle."""
+    notify_after: Sequence[pulumi.Resource] = ()
+    """Resources the notification handles need first (``OnCall.service_object``, which makes
+    ``@pagerduty-<name>`` valid in Datadog)."""
+
+
+@dataclass(frozen=True)
+class _Spec:
+    key: str
+    title: str
+    summary: str
+    query: str
+    threshold: str
+
+
+class Monitoring(pulumi.ComponentResource):
+    """The §4 alerts of one environment as Datadog monitors."""
+
+    monitors: dict[str, datadog.Monitor]
+    """Monitors keyed by the alert's config key (``missionSuccessRate``, ...)."""
+    monitor_ids: dict[str, pulumi.Output[str]]
+    """Datadog ids of :attr:`monitors`, same keys."""
+
+    def __init__(
+        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("controlplane:observability:Monitoring", name, None, opts)
+        cfg = args.config
+        metrics = cfg.metrics
+        alerts = cfg.alerts
+        where = "{" + scope(args.naming, args.service) + "}"
+        self.monitors = {}
+
+        stalled = alerts.telemetry_ingestion_stalled
+        for spec in _threshold_specs(cfg, where):
+            self.monitors[spec.key] = self._monitor(
+                name,
+                args,
+                spec,
+                thresholds=datadog.MonitorMonitorThresholdsArgs(critical=spec.threshold),
+                # No data counts as stalled: notify when the metric stops for the window.
+                no_data_minutes=(
+                    window_minutes(stalled.window)
+                    if spec.key == "telemetryIngestionStalled"
+                    else None
+                ),
+            )
+
+        anomaly = alerts.library_reuse_drop
+        self.monitors["libraryReuseDrop"] = self._monitor(
+            name,
+            args,
+            _Spec(
+                key="libraryReuseDrop",
+                title=f"Library reuse below its rolling range over {anomaly.alert_window}",
+                summary="Library reuse dropped below its rolling average (anomaly, "
+                f"{number(anomaly.deviations)} deviations, algorithm {anomaly.algorithm}).",
+                query=anomaly_query(metrics.library_reuse_rate, where, anomaly),
+                threshold="1",
+            ),
+            thresholds=datadog.MonitorMonitorThresholdsArgs(critical="1", critical_recovery="0"),
+            windows=datadog.MonitorMonitorThresholdWindowsArgs(
+                trigger_window=f"last_{anomaly.alert_window}",
+                recovery_window=f"last_{anomaly.alert_window}",
+            ),
+        )
+        self.monitor_ids = {key: monitor.id for key, monitor in self.monitors.items()}
+        self.register_outputs({"monitorIds": self.monitor_ids})
+
+    def _monitor(
+        self,
+        name: str,
+        args: MonitoringArgs,
+        spec: _Spec,
+        *,
+        thresholds: datadog.MonitorMonitorThresholdsArgs,
+        windows: datadog.MonitorMonitorThresholdWindowsArgs | None = None,
+        no_data_minutes: int | None = None,
+    ) -> datadog.Monitor:
+        book = PLAYBOOK.alerts[spec.key]
+        severity = book.severity
+        return datadog.Monitor(
+            f"{name}-{book.slug}",
+            name=monitor_name(severity, spec.title, args.naming),
+            type="query alert",
+            query=spec.query,
+            message=alert_message(
+                summary=spec.summary,
+                runbook=args.config.runbook(book.slug),
+                severity=severity,
+                routing=args.routing,
+                pagerduty_service_name=args.pagerduty_service_name,
+            ),
+            monitor_thresholds=thresholds,
+            monitor_threshold_windows=windows,
+            notify_no_data=no_data_minutes is not None,
+            no_data_timeframe=no_data_minutes,
+            require_full_window=False,
+            include_tags=True,
+            priority=PRIORITY[severity],
+            renotify_interval=RENOTIFY_MINUTES[severity],
+            tags=args.naming.tags(
+                service=args.service, severity=severity, team=args.config.team, alert=book.slug
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+        )
+
+
+def anomaly_query(metric: str, where: str, alert: AnomalyAlert) -> str:
+    """A Datadog anomaly query that fires when ``metric`` drops below its expected band."""
+    interval = 60 if window_minutes(alert.evaluation_window) <= 6 * 60 else 300
+    options = [
+        "direction='below'",
+        f"alert_window='last_{alert.alert_window}'",
+        f"interval={interval}",
+        "count_default_zero='true'",
+    ]
+    if alert.algorithm != "basic":
+        options.append(f"seasonality='{alert.seasonality}'")
+    return (
+        f"avg(last_{alert.evaluation_window}):anomalies(avg:{metric}{where}, "
+        f"'{alert.algorithm}', {number(alert.deviations)}, {', '.join(options)}) >= 1"
+    )
+
+
+def _threshold_specs(cfg: MonitoringSection, where: str) -> list[_Spec]:
+    m = cfg.metrics
+    a = cfg.alerts
+    mission = number(a.mission_success_rate.threshold)
+    heartbeat = number(a.sse_heartbeat.threshold)
+    undo = number(a.undo_failures.threshold)
+    stalled = number(a.telemetry_ingestion_stalled.threshold)
+    oauth = number(a.oauth_failure_rate.threshold)
+    retries = number(a.planner_retry_spikes.threshold)
+    composio = number(a.composio_rate_limit_warnings.threshold)
+    return [
+        _Spec(
+            "missionSuccessRate",
+            f"Mission success rate below {mission} over {a.mission_success_rate.window}",
+            f"Mission success rate (ratio 0-1) fell below {mission} over the last "
+            f"{a.mission_success_rate.window}.",
+            f"avg(last_{a.mission_success_rate.window}):avg:{m.mission_success_rate}{where} "
+            f"< {mission}",
+            mission,
+        ),
+        _Spec(
+            "sseHeartbeat",
+            f"SSE heartbeat above {heartbeat}s",
+            f"Executor SSE heartbeat latency rose above {heartbeat} s (max over the last "
+            f"{a.sse_heartbeat.window}).",
+            f"max(last_{a.sse_heartbeat.window}):avg:{m.executor_heartbeat_latency}{where} "
+            f"> {heartbeat}",
+            heartbeat,
+        ),
+        _Spec(
+            "undoFailures",
+            f"Undo failures above {undo} over {a.undo_failures.window}",
+            f"Undo failure ratio (1 - undo success rate) rose above {undo} over the last "
+            f"{a.undo_failures.window}.",
+            f"avg(last_{a.undo_failures.window}):1 - avg:{m.undo_success_rate}{where} > {undo}",
+            undo,
+        ),
+        _Spec(
+            "telemetryIngestionStalled",
+            f"Telemetry ingestion stalled for {a.telemetry_ingestion_stalled.window}",
+            f"At most {stalled} telemetry events were ingested over the last "
+            f"{a.telemetry_ingestion_stalled.window}; no data counts as stalled.",
+            f"sum(last_{a.telemetry_ingestion_stalled.window}):sum:{m.telemetry_events_ingested}"
+            f"{where}.as_count() <= {stalled}",
+            stalled,
+        ),
+        _Spec(
+            "oauthFailureRate",
+            f"OAuth failure rate above {oauth} over {a.oauth_failure_rate.window}",
+            f"OAuth failure rate (ratio 0-1) rose above {oauth} over the last "
+            f"{a.oauth_failure_rate.window}.",
+            f"avg(last_{a.oauth_failure_rate.window}):avg:{m.oauth_failure_rate}{where} > {oauth}",
+            oauth,
+        ),
+        _Spec(
+            "plannerRetrySpikes",
+            f"Planner retries above {retries} in {a.planner_retry_spikes.window}",
+            f"Planner retries spiked above {retries} over the last "
+            f"{a.planner_retry_spikes.window}.",
+            f"sum(last_{a.planner_retry_spikes.window}):sum:{m.planner_retries}{where}"
+            f".as_count() > {retries}",
+            retries,
+        ),
+        _Spec(
+            "composioRateLimitWarnings",
+            f"Composio rate-limit warnings above {composio} in "
+            f"{a.composio_rate_limit_warnings.window}",
+            f"Composio returned more than {composio} rate-limit warnings over the last "
+            f"{a.composio_rate_limit_warnings.window}.",
+            f"sum(last_{a.composio_rate_limit_warnings.window}):sum:{m.composio_rate_limit_warnings}"
+            f"{where}.as_count() > {composio}",
+            composio,
+        ),
+    ]

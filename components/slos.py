@@ -1,0 +1,238 @@
+"""Slos: the objectives of playbook §1 as Datadog SLOs, with burn-rate monitors.
+
+- mission completion ≥ 99 %: a count-based (``metric``) SLO, good missions over all missions;
+- streaming heartbeat ≤ 5 s p95 and API latency ≤ 300 ms p95: ``time_slice`` SLOs whose slices
+  are good when the p95 of the latency metric (seconds) is at or under the threshold;
+- every SLO has 7-day and 30-day targets (percent); the 30-day one is primary;
+- every SLO gets the burn-rate monitors of ``slos.burnRateAlerts`` (long and short window),
+  routed by their severity like the §4 monitors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_datadog as datadog
+
+from components.monitoring import (
+    PRIORITY,
+    RENOTIFY_MINUTES,
+    alert_message,
+    monitor_name,
+    number,
+    scope,
+)
+from stacks.naming import Naming
+from stacks.sections.observability import (
+    BurnRateAlert,
+    CountSlo,
+    LatencySlo,
+    MonitoringSection,
+    RoutingSection,
+    SlosSection,
+    SloTargets,
+)
+
+SLO_SLUGS = {
+    "missionCompletion": "mission-completion",
+    "streamingHeartbeat": "streaming-heartbeat",
+    "apiLatency": "api-latency",
+}
+"""Stable ids of the objectives (logical names, ``slo:`` tags)."""
+SLO_RUNBOOKS = {
+    "missionCompletion": "mission-success-rate",
+    "streamingHeartbeat": "sse-heartbeat",
+    "apiLatency": "api-latency",
+}
+"""The runbook a burn-rate alert of each objective links."""
+PRIMARY_TIMEFRAME = "30d"
+
+_TimeSlice = datadog.ServiceLevelObjectiveSliSpecificationTimeSliceArgs
+_TimeSliceQuery = datadog.ServiceLevelObjectiveSliSpecificationTimeSliceQueryArgs
+_Formula = datadog.ServiceLevelObjectiveSliSpecificationTimeSliceQueryFormulaArgs
+_Query = datadog.ServiceLevelObjectiveSliSpecificationTimeSliceQueryQueryArgs
+_MetricQuery = datadog.ServiceLevelObjectiveSliSpecificationTimeSliceQueryQueryMetricQueryArgs
+
+
+def burn_rate_query(slo_id: str, alert: BurnRateAlert) -> str:
+    """Datadog's burn-rate query for ``alert`` on the SLO ``slo_id``."""
+    return (
+        f'burn_rate("{slo_id}").over("{alert.timeframe}")'
+        f'.long_window("{alert.long_window}").short_window("{alert.short_window}") '
+        f"> {number(alert.burn_rate)}"
+    )
+
+
+@dataclass(frozen=True)
+class SlosArgs:
+    """Inputs of :class:`Slos`."""
+
+    naming: Naming
+    """Names and tags of the environment."""
+    config: SlosSection
+    """``controlplane:slos``: objectives, targets, burn-rate alerts."""
+    monitoring: MonitoringSection
+    """``controlplane:monitoring``: the team tag and runbook links."""
+    routing: RoutingSection
+    """``controlplane:routing``: targets of the burn-rate alerts by severity."""
+    service: str
+    """The agent's Datadog service name; scopes the SLI queries."""
+    pagerduty_service_name: str
+    """The environment's PagerDuty service as Datadog knows it."""
+    notify_after: Sequence[pulumi.Resource] = ()
+    """Resources the notification handles need first (``OnCall.service_object``, which makes
+    ``@pagerduty-<name>`` valid in Datadog)."""
+
+
+class Slos(pulumi.ComponentResource):
+    """The three §1 objectives of one environment and their burn-rate monitors."""
+
+    objectives: dict[str, datadog.ServiceLevelObjective]
+    """SLOs keyed by config key (``missionCompletion``, ``streamingHeartbeat``, ``apiLatency``)."""
+    slo_ids: dict[str, pulumi.Output[str]]
+    """Datadog ids of :attr:`objectives`, same keys."""
+    burn_rate_monitors: dict[str, datadog.Monitor]
+    """Burn-rate monitors keyed ``<slo key>/<alert name>``."""
+
+    def __init__(
+        self, name: str, args: SlosArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("controlplane:observability:Slos", name, None, opts)
+        naming = args.naming
+        where = "{" + scope(naming, args.service) + "}"
+        self.objectives = {}
+        self.burn_rate_monitors = {}
+
+        for key, objective in args.config.objectives().items():
+            slug = SLO_SLUGS[key]
+            tags = naming.tags(service=args.service, team=args.monitoring.team, slo=slug)
+            if isinstance(objective, CountSlo):
+                slo = datadog.ServiceLevelObjective(
+                    f"{name}-{slug}",
+                    name=f"Mission completion ≥ {_pct(objective.targets)} ({naming.env})",
+                    description="Share of missions that complete successfully (playbook §1).",
+                    type="metric",
+                    query=datadog.ServiceLevelObjectiveQueryArgs(
+                        numerator=f"sum:{objective.good_metric}{where}.as_count()",
+                        denominator=f"sum:{objective.total_metric}{where}.as_count()",
+                    ),
+                    thresholds=_thresholds(objective.targets),
+                    timeframe=PRIMARY_TIMEFRAME,
+                    target_threshold=objective.targets.thirty_days,
+                    tags=tags,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            else:
+                slo = self._latency_slo(name, slug, key, objective, where, tags, naming)
+            self.objectives[key] = slo
+
+            for alert in args.config.burn_rate_alerts:
+                self.burn_rate_monitors[f"{key}/{alert.name}"] = self._burn_rate_monitor(
+                    name, key, slo, alert, args
+                )
+
+        self.slo_ids = {key: slo.id for key, slo in self.objectives.items()}
+        self.register_outputs({"sloIds": self.slo_ids})
+
+    def _latency_slo(
+        self,
+        name: str,
+        slug: str,
+        key: str,
+        objective: LatencySlo,
+        where: str,
+        tags: list[str],
+        naming: Naming,
+    ) -> datadog.ServiceLevelObjective:
+        what = {"streamingHeartbeat": "Streaming heartbeat", "apiLatency": "API latency"}[key]
+        return datadog.ServiceLevelObjective(
+            f"{name}-{slug}",
+            name=f"{what} p95 ≤ {number(objective.threshold_seconds)}s ({naming.env})",
+            description=(
+                f"Share of {objective.query_interval_seconds}s slices whose p95 "
+                f"{objective.metric} is at most {number(objective.threshold_seconds)} s "
+                "(playbook §1)."
+            ),
+            type="time_slice",
+            sli_specification=datadog.ServiceLevelObjectiveSliSpecificationArgs(
+                time_slice=_TimeSlice(
+                    comparator="<=",
+                    threshold=objective.threshold_seconds,
+                    query_interval_seconds=objective.query_interval_seconds,
+                    query=_TimeSliceQuery(
+                        formula=_Formula(formula_expression="query1"),
+                        queries=[
+                            _Query(
+                                metric_query=_MetricQuery(
+                                    name="query1",
+                                    data_source="metrics",
+                                    query=f"p95:{objective.metric}{where}",
+                                )
+                            )
+                        ],
+                    ),
+                )
+            ),
+            thresholds=_thresholds(objective.targets),
+            timeframe=PRIMARY_TIMEFRAME,
+            target_threshold=objective.targets.thirty_days,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _burn_rate_monitor(
+        self,
+        name: str,
+        key: str,
+        slo: datadog.ServiceLevelObjective,
+        alert: BurnRateAlert,
+        args: SlosArgs,
+    ) -> datadog.Monitor:
+        slug = SLO_SLUGS[key]
+        severity = alert.severity
+        rate = number(alert.burn_rate)
+        return datadog.Monitor(
+            f"{name}-{slug}-burn-{alert.name}",
+            name=monitor_name(
+                severity,
+                f"SLO {slug} burning its {alert.timeframe} error budget at {rate}x "
+                f"({alert.long_window}/{alert.short_window})",
+                args.naming,
+            ),
+            type="slo alert",
+            query=slo.id.apply(lambda slo_id: burn_rate_query(slo_id, alert)),
+            message=alert_message(
+                summary=(
+                    f"The {slug} SLO is burning its {alert.timeframe} error budget at "
+                    f"{rate}x or more over {alert.long_window} and {alert.short_window}."
+                ),
+                runbook=args.monitoring.runbook(SLO_RUNBOOKS[key]),
+                severity=severity,
+                routing=args.routing,
+                pagerduty_service_name=args.pagerduty_service_name,
+            ),
+            monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=rate),
+            priority=PRIORITY[severity],
+            renotify_interval=RENOTIFY_MINUTES[severity],
+            tags=args.naming.tags(
+                service=args.service,
+                severity=severity,
+                team=args.monitoring.team,
+                slo=slug,
+                alert=f"slo-{slug}-burn-{alert.name}",
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+        )
+
+
+def _thresholds(targets: SloTargets) -> list[datadog.ServiceLevelObjectiveThresholdArgs]:
+    return [
+        datadog.ServiceLevelObjectiveThresholdArgs(timeframe=timeframe, target=target)
+        for timeframe, target in targets.by_timeframe().items()
+    ]
+
+
+def _pct(targets: SloTargets) -> str:
+    return f"{number(min(targets.seven_days, targets.thirty_days))}%"

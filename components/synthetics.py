@@ -1,0 +1,181 @@
+"""Synthetics: Datadog API tests of the agent's health checks (playbook §3), per environment.
+
+Playbook §3 asks that the agent's health checks cover its SSE endpoints and its Composio
+connectivity. Two HTTP API tests call them from the configured locations:
+
+- the SSE check (``monitoring.synthetics.ssePath``) must answer 200 with a
+  ``text/event-stream`` content type within the response-time budget;
+- the Composio check (``monitoring.synthetics.composioPath``) must answer 200 within the
+  budget (the agent answers non-2xx when Composio is unreachable).
+
+Each test alerts through the same routing as the §4 monitors: its severity (config) picks
+the notification targets, and its monitor name carries the ``[<severity>]`` marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_datadog as datadog
+
+from components.monitoring import PRIORITY, RENOTIFY_MINUTES, alert_message, monitor_name
+from stacks.naming import Naming
+from stacks.sections.observability import MonitoringSection, RoutingSection, Severity
+
+
+@dataclass(frozen=True)
+class SyntheticsArgs:
+    """Inputs of :class:`Synthetics`."""
+
+    naming: Naming
+    """Names and tags of the environment."""
+    config: MonitoringSection
+    """``controlplane:monitoring``: synthetics settings, team tag, runbook links."""
+    routing: RoutingSection
+    """``controlplane:routing``: targets per severity."""
+    service: str
+    """The agent's Datadog service name (tags)."""
+    pagerduty_service_name: str
+    """The environment's PagerDuty service as Datadog knows it."""
+    notify_after: Sequence[pulumi.Resource] = ()
+    """Resources the notification handles need first (``OnCall.service_object``, which makes
+    ``@pagerduty-<name>`` valid in Datadog)."""
+    agent_url: pulumi.Input[str] | None = None
+    """Base URL of the agent service (e.g. the Cloud Run service ``uri``); config
+    ``monitoring.synthetics.baseUrl`` overrides it. One of the two is required."""
+
+
+@dataclass(frozen=True)
+class _Check:
+    key: str
+    slug: str
+    title: str
+    summary: str
+    path: str
+    severity: Severity
+    runbook: str
+    accept: str
+    extra: tuple[datadog.SyntheticsTestAssertionArgs, ...]
+
+
+class Synthetics(pulumi.ComponentResource):
+    """The SSE and Composio API tests of one environment."""
+
+    tests: dict[str, datadog.SyntheticsTest]
+    """Tests keyed ``sse`` and ``composio``."""
+
+    def __init__(
+        self, name: str, args: SyntheticsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("controlplane:observability:Synthetics", name, None, opts)
+        settings = args.config.synthetics
+        base: pulumi.Input[str] | None = settings.base_url or args.agent_url
+        if base is None:
+            raise ValueError(
+                "synthetics need the agent's URL: pass agent_url or set "
+                "controlplane:monitoring.synthetics.baseUrl"
+            )
+        checks = [
+            _Check(
+                key="sse",
+                slug="synthetic-sse-endpoint",
+                title="Agent SSE endpoint health check failing",
+                summary=(
+                    f"GET {settings.sse_path} did not answer 200 with an event stream within "
+                    f"{settings.max_response_time_ms} ms from {settings.min_location_failed} "
+                    "or more locations."
+                ),
+                path=settings.sse_path,
+                severity=settings.sse_severity,
+                runbook="sse-heartbeat",
+                accept="text/event-stream",
+                extra=(
+                    datadog.SyntheticsTestAssertionArgs(
+                        type="header",
+                        property="content-type",
+                        operator="contains",
+                        target="text/event-stream",
+                    ),
+                ),
+            ),
+            _Check(
+                key="composio",
+                slug="synthetic-composio-connectivity",
+                title="Agent Composio connectivity check failing",
+                summary=(
+                    f"GET {settings.composio_path} did not answer 200 within "
+                    f"{settings.max_response_time_ms} ms from {settings.min_location_failed} "
+                    "or more locations: the agent cannot reach Composio."
+                ),
+                path=settings.composio_path,
+                severity=settings.composio_severity,
+                runbook="composio-connectivity",
+                accept="application/json",
+                extra=(),
+            ),
+        ]
+        self.tests = {}
+        for check in checks:
+            url = pulumi.Output.from_input(base).apply(_joiner(check.path))
+            title = monitor_name(check.severity, check.title, args.naming)
+            self.tests[check.key] = datadog.SyntheticsTest(
+                f"{name}-{check.key}",
+                name=title,
+                type="api",
+                subtype="http",
+                status="live",
+                locations=list(settings.locations),
+                request_definition=datadog.SyntheticsTestRequestDefinitionArgs(
+                    method="GET", url=url, timeout=settings.timeout_seconds
+                ),
+                request_headers={"Accept": check.accept},
+                assertions=[
+                    datadog.SyntheticsTestAssertionArgs(
+                        type="statusCode", operator="is", target="200"
+                    ),
+                    datadog.SyntheticsTestAssertionArgs(
+                        type="responseTime",
+                        operator="lessThan",
+                        target=str(settings.max_response_time_ms),
+                    ),
+                    *check.extra,
+                ],
+                options_list=datadog.SyntheticsTestOptionsListArgs(
+                    tick_every=settings.tick_every_seconds,
+                    min_location_failed=settings.min_location_failed,
+                    retry=datadog.SyntheticsTestOptionsListRetryArgs(
+                        count=settings.retries, interval=300
+                    ),
+                    monitor_name=title,
+                    monitor_priority=int(PRIORITY[check.severity]),
+                    monitor_options=datadog.SyntheticsTestOptionsListMonitorOptionsArgs(
+                        renotify_interval=RENOTIFY_MINUTES[check.severity]
+                    ),
+                ),
+                message=alert_message(
+                    summary=check.summary,
+                    runbook=args.config.runbook(check.runbook),
+                    severity=check.severity,
+                    routing=args.routing,
+                    pagerduty_service_name=args.pagerduty_service_name,
+                ),
+                tags=args.naming.tags(
+                    service=args.service,
+                    severity=check.severity,
+                    team=args.config.team,
+                    alert=check.slug,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+            )
+        self.register_outputs({"testIds": {key: t.id for key, t in self.tests.items()}})
+
+
+def _joiner(path: str) -> Callable[[str], str]:
+    """A function that appends ``path`` to a base URL."""
+
+    def join(root: str) -> str:
+        return root.rstrip("/") + path
+
+    return join
