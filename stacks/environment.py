@@ -115,22 +115,42 @@ def build_observability(cfg: StackConfig, agent_url: pulumi.Input[str] | None) -
     # A plain string, so queries, tags and messages stay readable by the policy pack.
     dd_service = agent.env.get("DD_SERVICE", "agent") if agent is not None else "agent"
     on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=cfg.oncall))
-    routed = {
-        "naming": naming,
-        "routing": cfg.routing,
-        "service": dd_service,
-        "pagerduty_service_name": on_call.datadog_service_name,
-        "notify_after": [on_call.service_object],
-    }
+    pagerduty_service = on_call.datadog_service_name
+    notify_after = [on_call.service_object]
     monitoring = Monitoring(
-        naming.physical("monitoring"), MonitoringArgs(config=cfg.monitoring, **routed)
+        naming.physical("monitoring"),
+        MonitoringArgs(
+            naming=naming,
+            config=cfg.monitoring,
+            routing=cfg.routing,
+            service=dd_service,
+            pagerduty_service_name=pagerduty_service,
+            notify_after=notify_after,
+        ),
     )
     slos = Slos(
-        naming.physical("slos"), SlosArgs(config=cfg.slos, monitoring=cfg.monitoring, **routed)
+        naming.physical("slos"),
+        SlosArgs(
+            naming=naming,
+            config=cfg.slos,
+            monitoring=cfg.monitoring,
+            routing=cfg.routing,
+            service=dd_service,
+            pagerduty_service_name=pagerduty_service,
+            notify_after=notify_after,
+        ),
     )
     Synthetics(
         naming.physical("synthetics"),
-        SyntheticsArgs(config=cfg.monitoring, agent_url=agent_url, **routed),
+        SyntheticsArgs(
+            naming=naming,
+            config=cfg.monitoring,
+            routing=cfg.routing,
+            service=dd_service,
+            pagerduty_service_name=pagerduty_service,
+            agent_url=agent_url,
+            notify_after=notify_after,
+        ),
     )
     scorecard = Scorecard(
         naming.physical("scorecard"),
