@@ -7,8 +7,6 @@ each as one line that names the stack, the key path, what was found and what to 
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from typing import Any, Literal
 
@@ -19,6 +17,14 @@ from bootstrap.layout import ENVIRONMENTS, Names, physical_names
 from stacks.naming import Environment
 from stacks.sections.base import Model
 from stacks.sections.environment import PRIMITIVE_ROLES
+from stacks.validation import (
+    ConfigError,
+    ErrorFormatter,
+    found,
+    parse,
+    runtime_config,
+    runtime_secret_keys,
+)
 
 NAMESPACE = "controlplane-bootstrap"
 PROVIDER_KEYS = frozenset({"gcp:project"})
@@ -315,108 +321,7 @@ class BootstrapConfig(Model):
         return physical_names(self.org)
 
 
-class ConfigError(Exception):
-    """Bad bootstrap configuration; ``str()`` is one line per problem, each naming the stack."""
-
-    def __init__(self, stack: str, problems: list[str]) -> None:
-        self.stack = stack
-        self.problems = problems
-        super().__init__("\n".join(f"config error in stack '{stack}': {p}" for p in problems))
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = NAMESPACE + ":" + (str(loc[0]) if loc else "")
-    for part in loc[1:]:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
-def _found(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _model_at(loc: tuple[int | str, ...]) -> Any:
-    """The model class that holds the last key of ``loc`` (None past a list or a scalar)."""
-    model: Any = BootstrapConfig
-    for part in loc[:-1]:
-        fields = {f.alias or k: f for k, f in model.model_fields.items()}
-        field = fields.get(str(part))
-        annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, Model)):
-            return None
-        model = annotation
-    return model
-
-
-def _description(loc: tuple[int | str, ...]) -> str | None:
-    model = _model_at(loc)
-    if model is None or not loc:
-        return None
-    fields = {f.alias or k: f for k, f in model.model_fields.items()}
-    field = fields.get(str(loc[-1]))
-    return field.description if field else None
-
-
-def _suggest(loc: tuple[int | str, ...]) -> str:
-    model = _model_at(loc)
-    if model is None:
-        return "check the spelling against docs/bootstrap.md"
-    names = sorted(f.alias or k for k, f in model.model_fields.items())
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return f"the keys here are {', '.join(names)}"
-
-
-_BOUNDS = {
-    "greater_than_equal": "at least {ge}",
-    "less_than_equal": "at most {le}",
-    "too_short": "at least {min_length} item(s)",
-    "literal_error": "one of {expected}",
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "string_type": "text",
-    "model_type": "a mapping of key: value",
-    "tuple_type": "a list, e.g. [a, b]",
-}
-
-
-def _problems(err: ValidationError) -> list[str]:
-    problems = []
-    errors = err.errors(include_url=False)
-    typo_parents = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
-    for e in errors:
-        loc = tuple(e["loc"])
-        if e["type"] == "missing":
-            if loc[:-1] in typo_parents:
-                continue  # a misspelt key is reported once, as unknown
-            what = _description(loc) or "a value (see docs/bootstrap.md)"
-            problems.append(f"{_key_path(loc)}: missing, expected {what}")
-        elif e["type"] == "extra_forbidden":
-            problems.append(f"{_key_path(loc)}: unknown key; {_suggest(loc)}")
-        else:
-            expected = _BOUNDS.get(e["type"], str(e["msg"]).removeprefix("Value error, "))
-            expected = expected.format(**(e.get("ctx") or {}))
-            if not loc:
-                problems.append(f"{NAMESPACE}:{expected}")
-            elif isinstance(e["input"], dict):  # a rule across the keys of a section
-                problems.append(f"{_key_path(loc)}: {expected}")
-            else:
-                problems.append(
-                    f"{_key_path(loc)}: found {_found(e['input'])}, expected {expected}"
-                )
-    return problems
-
-
-def _parse(value: str) -> Any:
-    """Structured config arrives as JSON text, scalars as plain strings (as the CLI passes them)."""
-    if value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
+ERRORS = ErrorFormatter(BootstrapConfig, NAMESPACE, docs="docs/bootstrap.md")
 
 
 def validate(stack: str, raw: dict[str, str], secret_keys: set[str]) -> BootstrapConfig:
@@ -442,19 +347,19 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str]) -> Bootstra
                 f"and {', '.join(sorted(PROVIDER_KEYS))}"
             )
         else:
-            data[name] = _parse(value)
+            data[name] = parse(value)
     if problems:
         raise ConfigError(stack, problems)
     try:
         cfg = BootstrapConfig.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(stack, _problems(err)) from None
+        raise ConfigError(stack, ERRORS.problems(err)) from None
     provider_project = raw.get("gcp:project")
     if provider_project is not None and provider_project != cfg.project_id:
         raise ConfigError(
             stack,
             [
-                f"gcp:project: found {_found(provider_project)}, expected {cfg.project_id!r} "
+                f"gcp:project: found {found(provider_project)}, expected {cfg.project_id!r} "
                 f"(the same project as {NAMESPACE}:projectId) or no gcp:project at all"
             ],
         )
@@ -466,12 +371,7 @@ def load() -> BootstrapConfig:
 
     ``pulumi.RunError`` makes the engine print the message without a Python traceback.
     """
-    from pulumi.runtime import config as runtime
-
-    raw: dict[str, str] = dict(runtime.get_config_env())
-    raw.update(runtime.CONFIG.get())
-    secret_keys = set(runtime.get_config_secret_keys_env()) | set(runtime._SECRET_KEYS.get())
     try:
-        return validate(pulumi.get_stack(), raw, secret_keys)
+        return validate(pulumi.get_stack(), runtime_config(), runtime_secret_keys())
     except ConfigError as err:
         raise pulumi.RunError(str(err)) from None

@@ -47,7 +47,7 @@ def _default(field: Any) -> str:
 
 
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
-    from stacks.config import _container_depth, _inner_model
+    from stacks.validation import container_depth, inner_model
 
     rows = []
     for name, field in model.model_fields.items():
@@ -55,9 +55,9 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         default = _default(field)
         description = (field.description or "").replace("\n", " ")
         rows.append(f"| `{key}` | {_type_name(field.annotation)} | {default} | {description} |")
-        inner = _inner_model(field.annotation)
+        inner = inner_model(field.annotation)
         if inner is not None:
-            hops = "".join(".<key>" for _ in range(_container_depth(field.annotation)))
+            hops = "".join(".<key>" for _ in range(container_depth(field.annotation)))
             rows += _rows(inner, f"{key}{hops}.")
     return rows
 

@@ -9,8 +9,6 @@ with ``require_secret`` by the components that need them.
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from typing import Any
 
@@ -18,7 +16,6 @@ import pulumi
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from stacks.naming import DataClass, Environment, Naming
-from stacks.sections.base import Model
 from stacks.sections.environment import MATRIX, AccessList, GcpSettings
 from stacks.sections.observability import ObservabilitySections
 from stacks.sections.observability import validate_for_env as observability_rules
@@ -26,6 +23,13 @@ from stacks.sections.runtime import SECRET_CONFIG_KEYS, RuntimeSections
 from stacks.sections.runtime import validate_for_env as runtime_rules
 from stacks.sections.supabase import SupabaseSection
 from stacks.sections.supabase import check_for_env as supabase_rules
+from stacks.validation import (
+    ConfigError,
+    ErrorFormatter,
+    parse,
+    runtime_config,
+    runtime_secret_keys,
+)
 
 PROJECT = "controlplane"
 
@@ -91,141 +95,9 @@ class StackConfig(RuntimeSections, ObservabilitySections):
         return Naming(org=self.org, env=self.environment, data_class=self.data_class)
 
 
-class ConfigError(Exception):
-    """Bad stack configuration; ``str()`` is one line per problem, each naming the stack."""
-
-    def __init__(self, stack: str, problems: list[str]) -> None:
-        self.stack = stack
-        self.problems = problems
-        super().__init__("\n".join(f"config error in stack '{stack}': {p}" for p in problems))
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """``('access', 'qa', 'roles', 0)`` -> ``controlplane:access.qa.roles[0]``."""
-    if not loc:
-        return f"{PROJECT}:<top level>"
-    head, *rest = loc
-    path = f"gcp:{rest[0]}" if head == "gcp" and rest else f"{PROJECT}:{head}"
-    for part in rest[1:] if head == "gcp" else rest:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
-def _found(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-_EXPECTED = {
-    "list_type": "a list, e.g. [a, b]",
-    "dict_type": "a mapping of key: value",
-    "model_type": "a mapping of key: value",
-    "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-}
-
-
-def _expected(e: Any) -> str:
-    kind, ctx = e["type"], e.get("ctx") or {}
-    if kind in _EXPECTED:
-        return _EXPECTED[kind]
-    if kind == "literal_error":
-        return f"one of {ctx.get('expected')}"
-    bounds = {
-        "greater_than_equal": "at least {ge}",
-        "greater_than": "more than {gt}",
-        "less_than_equal": "at most {le}",
-        "less_than": "less than {lt}",
-        "too_short": "at least {min_length} item(s)",
-        "too_long": "at most {max_length} item(s)",
-        "string_too_short": "at least {min_length} character(s)",
-        "string_too_long": "at most {max_length} character(s)",
-    }
-    if kind in bounds:
-        return bounds[kind].format(**ctx)
-    return str(e["msg"]).removeprefix("Value error, ")
-
-
-def _field_at(loc: tuple[int | str, ...]) -> tuple[Any, str | None]:
-    """The model class holding the last key of ``loc`` and that field's description."""
-    model: Any = StackConfig
-    skip = 0
-    for i, part in enumerate(loc):
-        if skip:  # a dict key or list index chosen by the operator, not a field name
-            skip -= 1
-            continue
-        if not (isinstance(model, type) and issubclass(model, Model)):
-            return None, None
-        fields = {f.alias or k: f for k, f in model.model_fields.items()}
-        field = fields.get(str(part)) or model.model_fields.get(str(part))
-        if field is None:
-            return (model, None) if i == len(loc) - 1 else (None, None)
-        if i == len(loc) - 1:
-            return model, field.description
-        model = _inner_model(field.annotation)
-        skip = _container_depth(field.annotation)
-    return None, None
-
-
-def _container_depth(annotation: Any) -> int:
-    """How many operator-chosen keys/indexes stand between a field and its inner model."""
-    origin = getattr(annotation, "__origin__", None)
-    if origin in (dict, list):
-        return 1 + _container_depth(annotation.__args__[-1])
-    return 0
-
-
-def _inner_model(annotation: Any) -> Any:
-    """The model inside ``Model``, ``dict[str, Model]``, ``list[Model]`` or ``Model | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, Model):
-        return annotation
-    for arg in reversed(getattr(annotation, "__args__", ()) or ()):
-        inner = _inner_model(arg)
-        if inner is not None:
-            return inner
-    return None
-
-
-def _suggest(loc: tuple[int | str, ...]) -> str:
-    model, _ = _field_at(loc)
-    if model is None:
-        return "check the spelling against docs/config.md"
-    names = [f.alias or k for k, f in model.model_fields.items()]
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return f"the keys here are {', '.join(sorted(names))}"
-
-
-def _problems(err: ValidationError) -> list[str]:
-    problems = []
-    errors = err.errors(include_url=False)
-    # A misspelt key shows up twice: once unknown, once missing. Report the typo only.
-    typo_parents = {tuple(e["loc"][:-1]) for e in errors if e["type"] == "extra_forbidden"}
-    for e in errors:
-        loc = tuple(e["loc"])
-        msg = str(e["msg"]).removeprefix("Value error, ")
-        if e["type"] == "missing":
-            if loc[:-1] in typo_parents:
-                continue
-            _, description = _field_at(loc)
-            what = f"a value: {description}" if description else "a value (see docs/config.md)"
-            problems.append(f"{_key_path(loc)}: missing, expected {what}")
-        elif e["type"] == "extra_forbidden":
-            problems.append(f"{_key_path(loc)}: unknown key; {_suggest(loc)}")
-        elif not loc:
-            problems.append(f"{PROJECT}:{msg}")
-        else:
-            problems.append(
-                f"{_key_path(loc)}: found {_found(e['input'])}, expected {_expected(e)}"
-            )
-    return problems
+ERRORS = ErrorFormatter(
+    StackConfig, PROJECT, docs="docs/config.md", namespaced_fields={"gcp": "gcp"}
+)
 
 
 def raw_to_model_input(
@@ -254,20 +126,10 @@ def raw_to_model_input(
             else:
                 problems.append(f"{key}: unknown key; the program reads {sorted(PROVIDER_KEYS)}")
             continue
-        data[name] = _parse(value)
+        data[name] = parse(value)
     if problems:
         raise ConfigError(stack, problems)
     return data
-
-
-def _parse(value: Any) -> Any:
-    """Structured config arrives as JSON text, scalars as plain strings (as the CLI passes them)."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
 
 
 def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = None) -> StackConfig:
@@ -279,7 +141,7 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
     try:
         cfg = StackConfig.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(stack, _problems(err)) from None
+        raise ConfigError(stack, ERRORS.problems(err)) from None
     if stack != cfg.environment and not stack.startswith(f"{cfg.environment}-"):
         raise ConfigError(
             stack,
@@ -301,24 +163,6 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
     if problems:
         raise ConfigError(stack, problems)
     return cfg
-
-
-def runtime_config() -> dict[str, str]:
-    """Every config key the engine passed to this program (both ways the runtime holds them)."""
-    from pulumi.runtime import config as runtime
-
-    merged: dict[str, str] = dict(runtime.get_config_env())
-    merged.update(runtime.CONFIG.get())
-    return merged
-
-
-def runtime_secret_keys() -> set[str]:
-    """The config keys the engine marked secret."""
-    from pulumi.runtime import config as runtime
-
-    keys = set(runtime.get_config_secret_keys_env())
-    keys.update(runtime._SECRET_KEYS.get())
-    return keys
 
 
 def load() -> StackConfig:

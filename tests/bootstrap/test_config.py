@@ -62,7 +62,7 @@ BAD: dict[str, tuple[dict[str, str], list[str]]] = {
     "missing": (
         _with(projectNumber=None),
         [
-            P + NS + "projectNumber: missing, expected That project's number (`gcloud projects "
+            P + NS + "projectNumber: missing, expected a value: That project's number (`gcloud projects "
             "describe <id> --format='value(projectNumber)'`)."
         ],
     ),
