@@ -7,13 +7,15 @@ TOOLS   := .tools
 UV      := $(TOOLS)/bin/uv
 VENV    := .venv
 PY      := $(VENV)/bin/python
+CHECKOV := .venv-checkov/bin/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help venv preview check test lint typecheck unit audit bench graphviz docs clean
+.PHONY: help venv preview check scan test lint typecheck unit audit bench graphviz docs clean
 
 help:
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
 	@echo "make test      lint, type check, security lint and the whole test suite"
+	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
 	@echo "make bench     synth timing against the import floor"
 
@@ -31,10 +33,19 @@ venv: $(VENV)/.synced
 preview: $(VENV)/.synced
 	$(PY) -m preflight preview --all
 
+# checkov pins packaging<24 and pulumi needs >=26: it gets its own virtualenv, hash-pinned.
+$(CHECKOV): tools/checkov/requirements.txt
+	$(PYTHON3) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r tools/checkov/requirements.txt
+	@touch $@
+
+scan: $(VENV)/.synced $(CHECKOV)
+	$(PY) -m preflight scan --all
+
 check: $(VENV)/.synced
 	$(PY) -m preflight check --all
 
-test: lint typecheck unit
+test: lint typecheck unit scan
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
@@ -52,7 +63,7 @@ typecheck: $(VENV)/.synced
 	  fi; \
 	done
 
-unit: $(VENV)/.synced graphviz
+unit: $(VENV)/.synced $(CHECKOV) graphviz
 	$(VENV)/bin/pytest
 
 # Graphviz renders the SVG diagrams (preflight graph --format svg); Debian's package.
@@ -74,4 +85,4 @@ bench: $(VENV)/.synced
 	$(PY) bench/check_bench.py
 
 clean:
-	rm -rf $(TOOLS) $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(TOOLS) $(VENV) .venv-checkov .mypy_cache .ruff_cache .pytest_cache

@@ -112,12 +112,14 @@ class SecretVault(pulumi.ComponentResource):
             service="secretmanager.googleapis.com",
             opts=pulumi.ResourceOptions(parent=self),
         )
+        keys, key_grants = self._cmek(name, args, agent_member, identity)
         topic = gcp.pubsub.Topic(
             f"{name}-rotation",
             name=naming.physical(COMPONENT, "rotation"),
             project=args.project,
             labels=naming.labels(component=COMPONENT),
-            opts=pulumi.ResourceOptions(parent=self),
+            kms_key_name=self._topic_key(name, args, keys),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._topic_key_grants),
         )
         publisher = gcp.pubsub.TopicIAMMember(
             f"{name}-rotation-publisher",
@@ -127,7 +129,6 @@ class SecretVault(pulumi.ComponentResource):
             member=agent_member,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[identity]),
         )
-        keys, key_grants = self._cmek(name, args, agent_member, identity)
 
         replication = self._replication(vault, keys)
         for spec in args.catalogue:
@@ -160,6 +161,35 @@ class SecretVault(pulumi.ComponentResource):
         self.secret_ids = {n: s.secret_id for n, s in self._secrets.items()}
         self.rotation_topic = topic.id
         self.register_outputs({"secretIds": self.secret_ids, "rotationTopic": self.rotation_topic})
+
+    def _topic_key(
+        self, name: str, args: SecretVaultArgs, keys: Mapping[str, gcp.kms.CryptoKey]
+    ) -> pulumi.Output[str] | None:
+        """With CMEK on, the rotation topic is encrypted with the vault's first key; the Pub/Sub
+        service agent gets encrypt/decrypt on that key before the topic is created."""
+        self._topic_key_grants: list[pulumi.Resource] = []
+        if not keys:
+            return None
+        key = keys[next(iter(keys))]
+        pubsub_agent = gcp.projects.ServiceIdentity(
+            f"{name}-pubsub-agent",
+            project=args.project,
+            service="pubsub.googleapis.com",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._topic_key_grants.append(
+            gcp.kms.CryptoKeyIAMMember(
+                f"{name}-key-pubsub-agent",
+                crypto_key_id=key.id,
+                role=KMS_ROLE,
+                member=(
+                    f"serviceAccount:service-{args.vault.project_number}"
+                    "@gcp-sa-pubsub.iam.gserviceaccount.com"
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[pubsub_agent]),
+            )
+        )
+        return key.id
 
     def _cmek(
         self,

@@ -62,8 +62,8 @@ BAD: dict[str, tuple[dict[str, str], list[str]]] = {
     "missing": (
         _with(projectNumber=None),
         [
-            P + NS + "projectNumber: missing, expected a value: That project's number (`gcloud projects "
-            "describe <id> --format='value(projectNumber)'`)."
+            P + NS + "projectNumber: missing, expected a value: That project's number "
+            "(`gcloud projects describe <id> --format='value(projectNumber)'`)."
         ],
     ),
     "prod_without_gate": (

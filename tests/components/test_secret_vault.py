@@ -216,6 +216,9 @@ def test_add_version_refuses_unknown_and_doubled_secrets(
     assert seen == [message]
 
 
+PUBSUB_AGENT = "serviceAccount:service-210000000009@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+
 def test_prod_encrypts_every_replica_with_a_rotating_protected_key(secret_config) -> None:
     cfg = sections(**PROD_CHANGES)
     reg = _build(cfg, secret_config, env="prod", protect=True)
@@ -236,10 +239,16 @@ def test_prod_encrypts_every_replica_with_a_rotating_protected_key(secret_config
         "acme-prod-vault-secrets"
         for loc in ("europe-west1", "europe-west4")
     ]
-    grants = reg.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
-    assert sorted((g.inputs["cryptoKeyId"], g.inputs["member"]) for g in grants) == [
-        (key_id, SM_AGENT) for key_id in key_ids
-    ]
+    all_grants = reg.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    grants = [g for g in all_grants if g.inputs["member"] == SM_AGENT]
+    assert sorted((g.inputs["cryptoKeyId"], g.inputs["member"]) for g in all_grants) == sorted(
+        [(key_id, SM_AGENT) for key_id in key_ids] + [(key_ids[0], PUBSUB_AGENT)]
+    )
+    # The rotation topic is encrypted with the first replica's key, after Pub/Sub may use it.
+    [topic] = reg.of_type("gcp:pubsub/topic:Topic")
+    assert topic.inputs["kmsKeyName"] == key_ids[0], topic.urn
+    [pubsub_grant] = [g for g in all_grants if g.inputs["member"] == PUBSUB_AGENT]
+    assert pubsub_grant.urn in topic.dependencies, topic.urn
     for secret in reg.of_type(SECRET):
         assert secret.protect is True, secret.urn
         assert secret.inputs["deletionProtection"] is True, secret.urn

@@ -1,0 +1,521 @@
+"""``python -m preflight evidence``: audit bundles per stack and their verification (§1, §6).
+
+    python -m preflight evidence --stack prod --out DIR | gs://BUCKET/PREFIX | s3://BUCKET/PREFIX
+                                 [--deployed-commit REV] [--project DIR]
+    python -m preflight evidence --all --out DIR          (one sub-directory per stack)
+    python -m preflight evidence --verify DIR | gs://... | s3://...
+
+A bundle holds the stack config with every ``secure:`` value replaced by ``[secret]``, the
+snapshot, the Terraform plan export, the policy report (``preflight check``), the checkov report
+(``preflight scan``), the diff against the last deployed commit when it is known (from
+``--deployed-commit`` or the stack's update history), and the update history when the Pulumi CLI
+is present. ``manifest.json`` lists each file with its SHA-256 and size, the git commit (and
+whether the tree was dirty), and why any part is missing. Nothing in a bundle depends on the time
+of the run: the same commit gives the same bytes, so the same hashes.
+
+``--verify`` recomputes every hash and reports tampered, missing and unlisted files (exit 1).
+Object stores use the standard client configuration: boto3's (``AWS_*`` variables, including
+``AWS_ENDPOINT_URL``) for ``s3://``; google-cloud-storage's (application default credentials,
+``STORAGE_EMULATOR_HOST``) for ``gs://``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import importlib
+import importlib.metadata
+import io
+import json
+import shutil
+import subprocess  # nosec B404  # git and the Pulumi CLI, fixed argument lists
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from preflight import scan as scan_mod
+from preflight import tfplan
+from preflight.mocks import SECRET_MARKER
+
+MANIFEST = "manifest.json"
+FORMAT = "controlplane-evidence/1"
+
+
+class EvidenceError(Exception):
+    """Usage, configuration or storage problem: one line, exit code 2."""
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """Where a bundle lives: a directory or an object-store prefix."""
+
+    @property
+    def location(self) -> str: ...
+
+    def put(self, name: str, data: bytes) -> None: ...
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def names(self) -> list[str]: ...
+
+
+@dataclass
+class LocalStore:
+    root: Path
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def put(self, name: str, data: bytes) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def get(self, name: str) -> bytes | None:
+        path = self.root / name
+        return path.read_bytes() if path.is_file() else None
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
+        )
+
+
+def _split(target: str, scheme: str) -> tuple[str, str]:
+    rest = target[len(scheme) :]
+    bucket, _, prefix = rest.partition("/")
+    if not bucket:
+        raise EvidenceError(f"{target}: name a bucket, e.g. {scheme}my-bucket/evidence/prod")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+class S3Store:
+    """s3://BUCKET/PREFIX through boto3 (imported only when used)."""
+
+    def __init__(self, target: str) -> None:
+        boto3 = importlib.import_module("boto3")
+        self.location = target
+        self.bucket, self.prefix = _split(target, "s3://")
+        self.client = boto3.client("s3")
+
+    def put(self, name: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data)
+
+    def get(self, name: str) -> bytes | None:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"]
+        except self.client.exceptions.NoSuchKey:
+            return None
+        data: bytes = body.read()
+        return data
+
+    def names(self) -> list[str]:
+        out: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        ):
+            out += [obj["Key"][len(self.prefix) :] for obj in page.get("Contents", [])]
+        return sorted(out)
+
+
+class GCSStore:
+    """gs://BUCKET/PREFIX through google-cloud-storage (imported only when used)."""
+
+    def __init__(self, target: str) -> None:
+        storage = importlib.import_module("google.cloud.storage")
+        self.location = target
+        bucket, self.prefix = _split(target, "gs://")
+        self.bucket = storage.Client().bucket(bucket)
+
+    def put(self, name: str, data: bytes) -> None:
+        self.bucket.blob(self.prefix + name).upload_from_string(data)
+
+    def get(self, name: str) -> bytes | None:
+        blob = self.bucket.get_blob(self.prefix + name)
+        if blob is None:
+            return None
+        data: bytes = blob.download_as_bytes()
+        return data
+
+    def names(self) -> list[str]:
+        return sorted(
+            b.name[len(self.prefix) :]
+            for b in self.bucket.client.list_blobs(self.bucket, prefix=self.prefix)
+        )
+
+
+def open_store(target: str) -> Store:
+    """A store for DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX."""
+    if target.startswith("s3://"):
+        return S3Store(target)
+    if target.startswith("gs://"):
+        return GCSStore(target)
+    if "://" in target:
+        raise EvidenceError(f"{target}: use a directory, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX")
+    return LocalStore(Path(target))
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    """Client errors that mean 'cannot reach or use the store' (reported in one line)."""
+    errors: list[type[BaseException]] = [OSError]
+    for module, names in (
+        ("botocore.exceptions", ("BotoCoreError", "ClientError")),
+        ("google.api_core.exceptions", ("GoogleAPIError",)),
+        ("google.auth.exceptions", ("GoogleAuthError",)),
+    ):
+        with contextlib.suppress(ImportError):
+            loaded = importlib.import_module(module)
+            errors += [getattr(loaded, name) for name in names]
+    return tuple(errors)
+
+
+# --- bundle contents ------------------------------------------------------------------------
+
+
+def _dump_json(doc: Any) -> bytes:
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def redact_config(text: str) -> bytes:
+    """A Pulumi stack file with every ``secure:`` value replaced by ``[secret]``."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"secure"}:
+                return SECRET_MARKER
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    doc = walk(yaml.safe_load(text) or {})
+    return yaml.safe_dump(doc, sort_keys=True, allow_unicode=True).encode()
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    done = subprocess.run(  # noqa: S603  # nosec B603  # fixed argv, no shell
+        [git, *args], cwd=repo, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_state(repo: Path) -> dict[str, Any]:
+    """The commit the bundle was made from, and whether the working tree differed from it."""
+    commit = _git(repo, "rev-parse", "HEAD")
+    status = _git(repo, "status", "--porcelain")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def pulumi_history(pulumi: str | None, stack: str, project_dir: Path) -> tuple[Any, str | None]:
+    """(history JSON, None) from the Pulumi CLI, or (None, why not)."""
+    if pulumi is None:
+        return None, "the Pulumi CLI is not installed: no update history"
+    done = subprocess.run(  # noqa: S603  # nosec B603  # fixed argv, no shell
+        [pulumi, "stack", "history", "--stack", stack, "--json"],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return None, f"`pulumi stack history` failed (exit {done.returncode}): run `pulumi login`"
+    try:
+        return json.loads(done.stdout), None
+    except json.JSONDecodeError:
+        return None, "`pulumi stack history --json` printed no JSON"
+
+
+def deployed_commit_from(history: Any) -> str | None:
+    """git.head of the newest successful update in ``pulumi stack history --json`` output."""
+    if not isinstance(history, list):
+        return None
+    for update in history:  # newest first
+        if not isinstance(update, dict):
+            continue
+        if update.get("kind") == "update" and update.get("result") == "succeeded":
+            head = (update.get("environment") or {}).get("git.head")
+            return str(head) if head else None
+    return None
+
+
+@dataclass
+class Bundle:
+    """One stack's evidence: file name -> bytes, plus what is missing and why."""
+
+    project: str
+    stack: str
+    git: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    omitted: dict[str, str] = field(default_factory=dict)
+    deployed_commit: str | None = None
+    tools: dict[str, str] = field(default_factory=dict)
+
+    def manifest(self) -> bytes:
+        return _dump_json(
+            {
+                "format": FORMAT,
+                "project": self.project,
+                "stack": self.stack,
+                "git": self.git,
+                "deployedCommit": self.deployed_commit,
+                "tools": self.tools,
+                "files": {
+                    name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                    for name, data in sorted(self.files.items())
+                },
+                "omitted": dict(sorted(self.omitted.items())),
+            }
+        )
+
+
+def _call(module: Any, argv: list[str]) -> tuple[int, str]:
+    """Run a preflight subcommand (add_arguments/run) in-process; (exit code, stdout)."""
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = int(module.run(parser.parse_args(argv)))
+    return code, out.getvalue()
+
+
+def policy_reports(snapshots: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes | str]:
+    """Per stack: the policy report JSON, or why it is missing."""
+    try:
+        from preflight import check
+    except ImportError:
+        return dict.fromkeys(snapshots, "preflight check is not available")
+    from preflight.synth import dumps
+
+    with tempfile.TemporaryDirectory(prefix="preflight-evidence-") as tmp:
+        argv = []
+        for stack, snap in snapshots.items():
+            path = Path(tmp) / f"{stack}.json"
+            path.write_text(dumps(dict(snap)), encoding="utf-8")
+            argv += ["--snapshot", str(path)]
+        code, out = _call(check, [*argv, "--json"])
+    if code not in (0, 1):
+        return dict.fromkeys(snapshots, f"`preflight check` failed (exit {code})")
+    doc = json.loads(out)
+    result: dict[str, bytes | str] = {}
+    for stack in snapshots:
+        entries = [s for s in doc.get("stacks", []) if s.get("stack") == stack]
+        result[stack] = _dump_json(
+            {
+                "policyPack": doc.get("policyPack"),
+                "passed": all(s.get("passed") for s in entries),
+                "stacks": entries,
+            }
+        )
+    return result
+
+
+def checkov_reports(
+    snapshots: Mapping[str, Mapping[str, Any]], repo: Path
+) -> dict[str, bytes | str]:
+    """Per stack: the checkov report (its plan's results and the repository's), or why not."""
+    try:
+        report = scan_mod.scan(snapshots, repo=repo)
+    except scan_mod.ScanError as exc:
+        return dict.fromkeys(snapshots, str(exc))
+    doc = report.to_json()
+    result: dict[str, bytes | str] = {}
+    for stack in snapshots:
+        results = [r for r in doc["results"] if r.get("stack") in (None, stack)]
+        result[stack] = _dump_json({**doc, "results": results})
+    return result
+
+
+DiffRunner = Callable[[str, str, Path], tuple[int, str]]
+
+
+def run_diff(commit: str, stack: str, project_dir: Path) -> tuple[int, str]:
+    """``preflight diff --base COMMIT --stack STACK --format json`` in-process."""
+    from preflight import diff
+
+    argv = ["--base", commit, "--stack", stack, "--format", "json", "--skip-policy"]
+    return _call(diff, [*argv, "--project", str(project_dir)])
+
+
+def build_bundles(
+    stacks: list[str],
+    project_dir: Path | None = None,
+    deployed_commit: str | None = None,
+    pulumi: str | None = None,
+    diff_runner: DiffRunner = run_diff,
+    progress: Callable[[str], None] | None = None,
+    snapshots: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Bundle]:
+    """The evidence of ``stacks``: one synthesis, one checkov run and one pack run for all.
+
+    ``snapshots``, when given, are used instead of synthesizing (they must be of this project).
+    """
+    from preflight.synth import ROOT, Project, dumps, synthesize
+
+    project_dir = ROOT if project_dir is None else project_dir
+    project = Project.load(project_dir)
+    say = progress or (lambda _m: None)
+    if snapshots is None:
+        snapshots = synthesize(stacks, project_dir, progress=progress)
+    snapshots = {stack: snapshots[stack] for stack in stacks}
+    git = git_state(project_dir)
+    say("policy pack")
+    policies = policy_reports(snapshots)
+    say("checkov")
+    checkov = checkov_reports(snapshots, ROOT)
+    tools = {
+        "pulumi": importlib.metadata.version("pulumi"),
+        "pulumi_gcp": importlib.metadata.version("pulumi_gcp"),
+    }
+    bundles = {}
+    for stack in stacks:
+        b = Bundle(project=project.name, stack=stack, git=git, tools=tools)
+        b.files["config/Pulumi.yaml"] = (project_dir / "Pulumi.yaml").read_bytes()
+        b.files[f"config/Pulumi.{stack}.yaml"] = redact_config(
+            (project_dir / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
+        )
+        policy_config = project_dir / "policies" / "config" / f"{stack}.json"
+        if policy_config.is_file():
+            b.files["config/policy-config.json"] = policy_config.read_bytes()
+        b.files["snapshot.json"] = dumps(dict(snapshots[stack])).encode()
+        b.files["tfplan.json"] = tfplan.render(tfplan.export_plan(snapshots[stack]).plan).encode()
+        for name, produced in (
+            ("policy-report.json", policies[stack]),
+            ("checkov-report.json", checkov[stack]),
+        ):
+            if isinstance(produced, bytes):
+                b.files[name] = produced
+            else:
+                b.omitted[name] = produced
+        history, why = pulumi_history(pulumi, stack, project_dir)
+        if history is None:
+            b.omitted["history.json"] = str(why)
+        else:
+            b.files["history.json"] = _dump_json(history)
+        b.deployed_commit = deployed_commit or deployed_commit_from(history)
+        if b.deployed_commit is None:
+            b.omitted["diff.json"] = (
+                "no deployed commit known: pass --deployed-commit REV or install the Pulumi CLI"
+            )
+        else:
+            say(f"diff of {stack} against {b.deployed_commit}")
+            code, out = diff_runner(b.deployed_commit, stack, project_dir)
+            if code in (0, 3):
+                b.files["diff.json"] = out.encode()
+            else:
+                b.omitted["diff.json"] = f"`preflight diff` failed (exit {code})"
+        bundles[stack] = b
+    return bundles
+
+
+def write_bundle(bundle: Bundle, store: Store) -> None:
+    """Every file, then the manifest last (an interrupted write leaves no valid bundle)."""
+    for name, data in sorted(bundle.files.items()):
+        store.put(name, data)
+    store.put(MANIFEST, bundle.manifest())
+
+
+def verify(store: Store) -> list[str]:
+    """Problems with a bundle: tampered, missing or unlisted files (empty when it verifies)."""
+    raw = store.get(MANIFEST)
+    if raw is None:
+        raise EvidenceError(f"{store.location}: no {MANIFEST}: not an evidence bundle")
+    try:
+        manifest = json.loads(raw)
+        listed: dict[str, Any] = manifest["files"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise EvidenceError(f"{store.location}/{MANIFEST}: not a bundle manifest") from None
+    problems = []
+    for name, entry in sorted(listed.items()):
+        data = store.get(name)
+        if data is None:
+            problems.append(f"missing: {name}")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != entry.get("sha256"):
+            problems.append(f"tampered: {name} (sha256 {digest}, manifest {entry.get('sha256')})")
+    for name in store.names():
+        if name != MANIFEST and name not in listed:
+            problems.append(f"not in the manifest: {name}")
+    return problems
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--stack", help="the stack to collect evidence for")
+    action.add_argument("--all", action="store_true", help="every stack (one sub-directory each)")
+    action.add_argument("--verify", metavar="TARGET", help="check a bundle against its manifest")
+    parser.add_argument(
+        "--out", metavar="TARGET", help="DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX"
+    )
+    parser.add_argument(
+        "--deployed-commit",
+        metavar="REV",
+        help="the commit last deployed (default: git.head of the last update in the history)",
+    )
+    parser.add_argument(
+        "--project", type=Path, help="Pulumi project directory (default: the repository)"
+    )
+
+
+def _progress(message: str) -> None:
+    print(f"evidence: {message}", file=sys.stderr, flush=True)
+
+
+def _join(target: str, sub: str) -> str:
+    return f"{target.rstrip('/')}/{sub}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from preflight.synth import Project, UsageError
+
+    errors: tuple[type[BaseException], ...] = (EvidenceError, UsageError, *_storage_errors())
+    try:
+        if args.verify:
+            store = open_store(args.verify)
+            problems = verify(store)
+            for problem in problems:
+                print(problem)
+            print(f"{store.location}: {'verified' if not problems else 'FAILED verification'}")
+            return 1 if problems else 0
+        if not args.out:
+            raise EvidenceError("name where the bundle goes: --out DIR|s3://...|gs://...")
+        from preflight.synth import ROOT
+
+        project_dir = args.project or ROOT
+        stacks = Project.load(project_dir).stacks() if args.all else [args.stack]
+        bundles = build_bundles(
+            stacks,
+            project_dir,
+            deployed_commit=args.deployed_commit,
+            pulumi=shutil.which("pulumi"),
+            progress=_progress,
+        )
+        for stack, bundle in bundles.items():
+            target = _join(args.out, stack) if args.all else args.out
+            store = open_store(target)
+            write_bundle(bundle, store)
+            print(f"{store.location}: {len(bundle.files)} files, manifest {MANIFEST}")
+            for name, why in sorted(bundle.omitted.items()):
+                print(f"  not included: {name}: {why}")
+        return 0
+    except errors as exc:
+        print(f"evidence: error: {exc}", file=sys.stderr)
+        return 2
