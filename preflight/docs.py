@@ -100,11 +100,37 @@ def readme_with_secrets(readme: str) -> str:
     return readme[: start + len(SECRETS_START)] + "\n" + table + "\n" + readme[end:]
 
 
+CHECK_START, CHECK_END = "<!-- check:start -->", "<!-- check:end -->"
+
+
+def check_output() -> str:
+    """What `python -m preflight check --all` prints on the stacks as declared."""
+    import contextlib
+    import io
+
+    from preflight import check
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = check.main(["--all"])
+    if code != 0:
+        raise UsageError("`preflight check --all` fails: fix the violations before the docs")
+    return out.getvalue()
+
+
+def readme_with_check_output(readme: str) -> str:
+    start, end = readme.find(CHECK_START), readme.find(CHECK_END)
+    if start < 0 or end < start:
+        raise UsageError(f"README.md lacks the {CHECK_START} ... {CHECK_END} markers")
+    block = f"```text\n$ python -m preflight check --all\n{check_output()}```\n"
+    return readme[: start + len(CHECK_START)] + "\n" + block + readme[end:]
+
+
 def outputs() -> dict[Path, str]:
     """Every generated file and its expected content."""
     return {
         CONFIG_DOC: config_reference(),
-        README: readme_with_secrets(README.read_text()),
+        README: readme_with_check_output(readme_with_secrets(README.read_text())),
     }
 
 
