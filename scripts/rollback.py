@@ -397,7 +397,12 @@ def _policy_files(
     base: Path, pack: str | None, config: str | None, stack: str
 ) -> tuple[Path, Path]:
     pack_dir = Path(pack).resolve() if pack else base / "policies"
-    config_file = Path(config).resolve() if config else pack_dir / "config" / f"{stack}.json"
+    # A stack's deploy config (prod-deploy.json: the change freeze mandatory) when it has one.
+    deploy_config = pack_dir / "config" / f"{stack}-deploy.json"
+    default_config = (
+        deploy_config if deploy_config.is_file() else pack_dir / "config" / f"{stack}.json"
+    )
+    config_file = Path(config).resolve() if config else default_config
     if not pack_dir.is_dir():
         raise UsageError(f"policy pack not found at {pack_dir}: pass --policy-pack DIR")
     if not config_file.is_file():

@@ -27,6 +27,8 @@ AREAS: dict[str, str] = {
     "datasafety": "DAT",
     "audit": "AUD",
     "labels": "LBL",
+    "alerting": "ALR",
+    "changes": "CHG",
 }
 """Area (the package a policy lives in and the first word of its name) -> id prefix."""
 

@@ -38,8 +38,15 @@ AppliesTo = Callable[[str, Mapping[str, Any], Mapping[str, Any]], bool]
 ResourceCheck = Callable[[ResourceValidationArgs, Mapping[str, Any]], Iterable[str]]
 """``(args, config) -> messages``: one message per violation of this resource."""
 
-StackCheck = Callable[[list[PolicyResource], Mapping[str, Any]], Iterable[tuple[str, str | None]]]
-"""``(resources, config) -> (message, urn or None)``: the stack's violations."""
+StackCheck = Callable[
+    [list[PolicyResource], Mapping[str, Any], list[PolicyResource]],
+    Iterable[tuple[str, str | None]],
+]
+"""``(resources, config, stack) -> (message, urn or None)``: the stack's violations.
+
+``resources`` are the ones the policy checks (``applies_to`` minus the exempt ones); ``stack`` is
+every resource of the stack, for looking up what they refer to (the schedules an escalation
+policy targets, the PagerDuty services Datadog knows). Violations are about ``resources``."""
 
 _SEVERITY = {
     "low": Severity.LOW,
@@ -130,7 +137,8 @@ def stack_policy(
 ) -> ControlPlaneStackPolicy:
     """A stack validation policy (checked once, over all resources of the stack).
 
-    ``check`` receives the resources ``applies_to`` selects, minus the exempt ones.
+    ``check`` receives the resources ``applies_to`` selects, minus the exempt ones, and every
+    resource of the stack for lookups.
     """
     schema = schema_with_exemptions(config)
 
@@ -147,7 +155,7 @@ def stack_policy(
                 )
                 continue
             selected.append(resource)
-        for message, urn in check(selected, effective):
+        for message, urn in check(selected, effective, list(args.resources)):
             report_violation(message, urn)
 
     policy = ControlPlaneStackPolicy(validate=validate, **_common(meta, schema))

@@ -18,7 +18,10 @@ from policies._lib.registry import PACK_DIR, collect
 DOC = PACK_DIR.parent / "docs" / "policies.md"
 BEGIN = "<!-- BEGIN GENERATED POLICY REFERENCE (python -m policies._lib.reference --write) -->"
 END = "<!-- END GENERATED POLICY REFERENCE -->"
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = ("dev", "staging", "prod", "prod-deploy", "org")
+"""The config files shown as columns: the environments (pull-request checks and previews), prod's
+deploy config (the change freeze on) and the bootstrap program's stack ``org``."""
+COLUMNS = {"prod-deploy": "prod deploy", "org": "bootstrap (org)"}
 PACK_DEFAULT_LEVEL = "mandatory"
 
 
@@ -52,9 +55,12 @@ def render(policies: list[ControlPlanePolicy]) -> str:
     lines = [
         BEGIN,
         "",
-        "| ID | Policy | Kind | Severity | Playbook | Ensures | Property absent "
-        "| dev | staging | prod |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| ID | Policy | Kind | Severity | Playbook | Ensures | Property absent | "
+        + " | ".join(COLUMNS.get(env, env) for env in ENVIRONMENTS)
+        + " |",
+        "| --- | --- | --- | --- | --- | --- | --- | "
+        + " | ".join("---" for _ in ENVIRONMENTS)
+        + " |",
     ]
     for policy in policies:
         meta = policy.meta

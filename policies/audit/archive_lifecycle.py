@@ -50,7 +50,7 @@ def deletes_at(bucket: PolicyResource, age: float) -> bool:
 
 
 def check(
-    resources: list[PolicyResource], config: Mapping[str, Any]
+    resources: list[PolicyResource], config: Mapping[str, Any], _stack: list[PolicyResource]
 ) -> Iterator[tuple[str, str | None]]:
     age = float(config["ageDays"])
     if any(deletes_at(bucket, age) for bucket in resources):

@@ -65,7 +65,7 @@ def _log_types(resource: PolicyResource) -> set[str]:
 
 
 def check(
-    resources: list[PolicyResource], config: Mapping[str, Any]
+    resources: list[PolicyResource], config: Mapping[str, Any], _stack: list[PolicyResource]
 ) -> Iterator[tuple[str, str | None]]:
     required = [str(t) for t in config["logTypes"]]
     reported: set[str] = set()

@@ -41,7 +41,7 @@ CONFIG: Schema = {
 
 
 def check(
-    resources: list[PolicyResource], config: Mapping[str, Any]
+    resources: list[PolicyResource], config: Mapping[str, Any], _stack: list[PolicyResource]
 ) -> Iterator[tuple[str, str | None]]:
     wanted = float(config["retentionDays"])
     if not resources:

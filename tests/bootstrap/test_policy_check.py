@@ -17,7 +17,7 @@ def test_preflight_check_passes_on_the_bootstrap_program(capsys) -> None:
             "--stack",
             "org",
             "--policy-config",
-            str(ROOT / "policies" / "config" / "prod.json"),
+            str(ROOT / "policies" / "config" / "org.json"),
             "--json",
         ]
     )
@@ -26,6 +26,6 @@ def test_preflight_check_passes_on_the_bootstrap_program(capsys) -> None:
     report = json.loads(out)
     [stack] = report["stacks"]
     assert (stack["project"], stack["stack"]) == ("controlplane-bootstrap", "org")
-    assert stack["policyConfig"] == "policies/config/prod.json"
+    assert stack["policyConfig"] == "policies/config/org.json"
     assert stack["resources"] > 50
     assert (stack["passed"], stack["mandatory"], stack["violations"]) == (True, 0, [])

@@ -191,7 +191,10 @@ def test_deploys_dev_then_staging_then_prod_behind_environments() -> None:
         assert jobs[stack]["with"]["stack"] == stack
     assert jobs["prod"]["with"]["force"] == "${{ inputs.force == true }}"
     gate = [str(s.get("run", "")) for s in steps(jobs["prod-gate"])]
-    assert ".venv/bin/python -m preflight check --stack prod" in gate
+    assert (
+        ".venv/bin/python -m preflight check --stack prod "
+        "--policy-config policies/config/prod-deploy.json"
+    ) in gate
 
 
 def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence() -> None:
@@ -210,9 +213,14 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
     ]
     positions = [next(i for i, n in enumerate(names) if n.startswith(o)) for o in order]
     assert positions == sorted(positions), names
-    assert step_named(job, "Policy gate")["run"] == (
-        '.venv/bin/python -m preflight check --stack "$STACK"'
+    deploy_config = (
+        "policies/config/${{ inputs.stack == 'prod' && 'prod-deploy' || inputs.stack }}.json"
     )
+    gate = step_named(job, "Policy gate")
+    assert gate["run"] == (
+        '.venv/bin/python -m preflight check --stack "$STACK" --policy-config "$POLICY_CONFIG"'
+    )
+    assert gate["env"]["POLICY_CONFIG"] == deploy_config
     assert step_named(job, "Production maintenance window")["if"] == "inputs.stack == 'prod'"
     assert step_named(job, "Record the rollback target")["run"] == (
         '.venv/bin/python scripts/rollback.py --stack "$STACK" --target --format markdown '
@@ -222,7 +230,7 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
     up = step_named(job, "pulumi up")["with"]
     assert (up["command"], up["stack-name"]) == ("up", "${{ inputs.stack }}")
     assert up["policyPacks"] == "policies"
-    assert up["policyPackConfigs"] == "policies/config/${{ inputs.stack }}.json"
+    assert up["policyPackConfigs"] == deploy_config
     evidence = step_named(job, "Evidence bundle")
     assert evidence["if"] == "always()"
     assert evidence["run"] == (

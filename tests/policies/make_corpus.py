@@ -18,7 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.policies.alerting.shapes import escalation_inputs, monitor_inputs, observability
+
 HERE = Path(__file__).resolve().parent
+CONFIG_DIR = HERE.parents[1] / "policies" / "config"
 PROJECT = "controlplane"
 DATA_CLASS = {"dev": "synthetic", "staging": "anonymized", "prod": "live"}
 
@@ -253,18 +256,10 @@ def baseline(env: str) -> dict[str, Any]:
             },
             protect=stateful,
         ),
-        _resource(
-            env,
-            "datadog:index/monitor:Monitor",
-            "alert-mission-success",
-            {
-                "name": "Mission success < 97%",
-                "type": "query alert",
-                "query": "q",
-                "tags": [f"env:{env}", "severity:critical"],
-            },
-        ),
     ]
+    resources += observability(
+        env, lambda type_token, name, inputs: _resource(env, type_token, name, inputs)
+    )
     return {"project": PROJECT, "stack": env, "resources": resources}
 
 
@@ -291,6 +286,21 @@ def _set(name: str, path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return mutate
 
 
+def _sets(name: str, values: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def mutate(snapshot: dict[str, Any]) -> None:
+        for path, value in values.items():
+            _set(name, path, value)(snapshot)
+
+    return mutate
+
+
+def _remove(name: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(snapshot: dict[str, Any]) -> None:
+        snapshot["resources"].remove(_named(snapshot, name))
+
+    return mutate
+
+
 def _protect_off(name: str) -> Callable[[dict[str, Any]], None]:
     def mutate(snapshot: dict[str, Any]) -> None:
         _named(snapshot, name)["protect"] = False
@@ -302,6 +312,11 @@ def _add_member(
     type_token: str, name: str, inputs: dict[str, Any]
 ) -> Callable[[dict[str, Any]], None]:
     return lambda snapshot: _add(snapshot, type_token, name, inputs)
+
+
+def _query(slug: str) -> str:
+    query: str = monitor_inputs("prod", slug)["query"]
+    return query
 
 
 CANARY = "canary-corpus-literal-0b7e"
@@ -370,9 +385,69 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
     ),
     "labels-gcp-missing-required-labels": _set("logs-archive", "labels", {"component": "logs"}),
     "labels-datadogmonitor-missing-required-tags": _set(
-        "alert-mission-success", "tags", ["team:sre"]
+        "acme-prod-monitoring-mission-success-rate",
+        "tags",
+        ["alert:mission-success-rate", "team:sre"],
     ),
+    "alerting-monitor-missing-playbook-alerts": _remove("acme-prod-monitoring-undo-failures"),
+    "alerting-monitor-configure-playbook-thresholds": _sets(
+        "acme-prod-monitoring-mission-success-rate",
+        {
+            "query": _query("mission-success-rate").replace("< 0.97", "< 0.95"),
+            "monitorThresholds.critical": "0.95",
+        },
+    ),
+    "alerting-monitor-configure-playbook-thresholds--window": _set(
+        "acme-prod-monitoring-undo-failures",
+        "query",
+        _query("undo-failures").replace("avg(last_1h)", "avg(last_4h)"),
+    ),
+    "alerting-monitor-configure-playbook-thresholds--no-data": _set(
+        "acme-prod-monitoring-telemetry-ingestion-stalled", "notifyNoData", False
+    ),
+    "alerting-monitor-enforce-pagerduty-routing": _set(
+        "acme-prod-monitoring-oauth-failure-rate",
+        "message",
+        monitor_inputs("prod", "oauth-failure-rate")["message"].replace(
+            "@pagerduty-acme-prod-oncall-service ", ""
+        ),
+    ),
+    "alerting-monitor-enforce-pagerduty-routing--informational-pages": _set(
+        "acme-prod-monitoring-library-reuse-drop",
+        "message",
+        monitor_inputs("prod", "library-reuse-drop")["message"]
+        + " @pagerduty-acme-prod-oncall-service",
+    ),
+    "alerting-escalation-enforce-playbook-order": _set(
+        "acme-prod-oncall-escalation",
+        "rules",
+        escalation_inputs("prod", ["primary", "incident-commander", "secondary"])["rules"],
+    ),
+    "alerting-downtime-missing-maintenance-window": _set(
+        "acme-prod-maintenance-weekly",
+        "recurringSchedule.recurrences.0.rrule",
+        "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA",
+    ),
+    # The snapshot is the compliant baseline: the time is what breaks the freeze (see CONFIGS).
+    "changes-stack-disallow-freeze-changes": lambda snapshot: None,
 }
+
+FREEZE = "changes-stack-disallow-freeze-changes"
+IN_FREEZE = "2026-12-20T10:00:00Z"
+"""A Sunday in Q4 2026 weeks 12-13 (December 17-31), outside the prod maintenance window."""
+
+
+def _deploy_config_at(now: str) -> dict[str, Any]:
+    """policies/config/prod-deploy.json with the freeze policy's ``now`` pinned."""
+    config: dict[str, Any] = json.loads((CONFIG_DIR / "prod-deploy.json").read_text())
+    config[FREEZE] = {"enforcementLevel": config[FREEZE], "now": now}
+    return config
+
+
+CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {FREEZE: lambda: _deploy_config_at(IN_FREEZE)}
+"""Corpus entries checked with their own policy-pack config (``corpus/config/<name>.json``)
+instead of policies/config/prod.json: the freeze is mandatory only in the deploy config, and
+breaks only at a time inside the freeze."""
 
 
 def dump(document: dict[str, Any]) -> str:
@@ -384,11 +459,17 @@ def main() -> None:
     (HERE / "corpus").mkdir(exist_ok=True)
     for env in ("dev", "staging", "prod"):
         (HERE / "baseline" / f"{env}.json").write_text(dump(baseline(env)))
+    (HERE / "corpus" / "config").mkdir(exist_ok=True)
     for name, mutate in CORPUS.items():
         snapshot = copy.deepcopy(baseline("prod"))
         mutate(snapshot)
         (HERE / "corpus" / f"{name}.json").write_text(dump(snapshot))
-    print(f"wrote 3 baselines and {len(CORPUS)} corpus snapshots under {HERE}")
+    for name, config in CONFIGS.items():
+        (HERE / "corpus" / "config" / f"{name}.json").write_text(dump(config()))
+    print(
+        f"wrote 3 baselines, {len(CORPUS)} corpus snapshots and {len(CONFIGS)} corpus configs "
+        f"under {HERE}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""policies/config/{dev,staging,prod}.json: valid for the pack, and enforce what the docs say."""
+"""policies/config/*.json: valid for the pack, and enforce what the docs say.
+
+dev, staging and prod are the environments' configs (pull-request checks, previews); prod-deploy
+is prod's config for deploying (the change freeze on); org is the bootstrap program's stack.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,17 @@ CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 NAMES = {p.name for p in collect()}
 PROD_ONLY = {"encryption-secret-enable-cmek", "encryption-bucket-enable-cmek"}
 NOT_IN_DEV = PROD_ONLY | {"datasafety-stateful-enforce-protect"}
+FREEZE = "changes-stack-disallow-freeze-changes"
+ENVIRONMENT_ONLY = {
+    "alerting-monitor-missing-playbook-alerts",
+    "alerting-monitor-configure-playbook-thresholds",
+    "alerting-monitor-enforce-pagerduty-routing",
+    "alerting-escalation-enforce-playbook-order",
+    "alerting-downtime-missing-maintenance-window",
+    FREEZE,
+}
+"""Rules about an environment of the control plane (its alerts, on-call, windows, freeze), which
+the bootstrap program is not."""
 
 
 def levels(pack_host, env: str) -> dict[str, str | None]:
@@ -21,11 +36,17 @@ def levels(pack_host, env: str) -> dict[str, str | None]:
     return {name: cfg.enforcement_level for name, cfg in config.items()}
 
 
-def test_exactly_the_three_environments_have_a_config():
-    assert sorted(p.stem for p in CONFIG.glob("*.json")) == ["dev", "prod", "staging"]
+def test_exactly_the_environments_the_deploy_and_the_bootstrap_have_a_config():
+    assert sorted(p.stem for p in CONFIG.glob("*.json")) == [
+        "dev",
+        "org",
+        "prod",
+        "prod-deploy",
+        "staging",
+    ]
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "prod-deploy", "org"])
 def test_config_names_only_existing_policies(env):
     document = json.loads((CONFIG / f"{env}.json").read_text())
     assert set(document) - {"all"} <= NAMES
@@ -33,18 +54,59 @@ def test_config_names_only_existing_policies(env):
 
 def test_dev_is_advisory_without_prod_and_staging_rules(pack_host):
     assert levels(pack_host, "dev") == {
-        name: ("disabled" if name in NOT_IN_DEV else "advisory") for name in NAMES
+        name: ("disabled" if name in NOT_IN_DEV | {FREEZE} else "advisory") for name in NAMES
     }
 
 
 def test_staging_is_mandatory_without_prod_only_rules(pack_host):
     assert levels(pack_host, "staging") == {
-        name: ("disabled" if name in PROD_ONLY else "mandatory") for name in NAMES
+        name: ("disabled" if name in PROD_ONLY | {FREEZE} else "mandatory") for name in NAMES
     }
 
 
-def test_prod_is_mandatory_everywhere(pack_host):
-    assert levels(pack_host, "prod") == dict.fromkeys(NAMES, "mandatory")
+def test_prod_is_mandatory_except_the_freeze(pack_host):
+    # Pull-request checks and previews use prod.json: they never fail because of the calendar.
+    assert levels(pack_host, "prod") == {
+        name: ("disabled" if name == FREEZE else "mandatory") for name in NAMES
+    }
+
+
+def test_prod_deploy_is_mandatory_everywhere(pack_host):
+    assert levels(pack_host, "prod-deploy") == dict.fromkeys(NAMES, "mandatory")
+
+
+def test_prod_deploy_is_prod_with_the_freeze_on():
+    prod = json.loads((CONFIG / "prod.json").read_text())
+    deploy = json.loads((CONFIG / "prod-deploy.json").read_text())
+    assert {k: v for k, v in deploy.items() if k != FREEZE} == {
+        k: v for k, v in prod.items() if k != FREEZE
+    }
+    assert deploy[FREEZE] == "mandatory"
+
+
+def test_org_is_prod_without_the_environment_rules(pack_host):
+    prod = json.loads((CONFIG / "prod.json").read_text())
+    org = json.loads((CONFIG / "org.json").read_text())
+    assert {k: v for k, v in org.items() if k not in ENVIRONMENT_ONLY} == {
+        k: v for k, v in prod.items() if k not in ENVIRONMENT_ONLY
+    }
+    assert levels(pack_host, "org") == {
+        name: ("disabled" if name in ENVIRONMENT_ONLY else "mandatory") for name in NAMES
+    }
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "prod-deploy", "org"])
+def test_committed_configs_leave_now_unset(env):
+    document = json.loads((CONFIG / f"{env}.json").read_text())
+    settings = document.get(FREEZE)
+    assert not isinstance(settings, dict) or "now" not in settings
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_each_environment_names_itself_for_its_maintenance_window(pack_host, env):
+    config = reconcile(pack_host.info(), load_policy_pack_config(CONFIG / f"{env}.json"))
+    downtime = config["alerting-downtime-missing-maintenance-window"].properties
+    assert downtime["environment"] == env
 
 
 @pytest.mark.parametrize(

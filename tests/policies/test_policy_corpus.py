@@ -3,7 +3,9 @@
 ``corpus/<policy-name>[--<variant>].json`` is the compliant prod baseline with one insecure
 change (see make_corpus.py). Under ``policies/config/prod.json`` the named policy must reject it
 with mandatory enforcement, and no other policy may report anything: the baseline is clean, so
-any other diagnostic is a false positive.
+any other diagnostic is a false positive. An entry with its own config,
+``corpus/config/<name>.json``, is checked with that instead: the change freeze is mandatory only
+in the prod deploy config, and broken only by a time inside the freeze.
 """
 
 from __future__ import annotations
@@ -19,13 +21,20 @@ from preflight.analyzer_snapshot import validate
 
 HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE / "corpus").glob("*.json"))
+CORPUS_CONFIGS = HERE / "corpus" / "config"
 BASELINES = sorted((HERE / "baseline").glob("*.json"))
 CONFIG = HERE.parents[1] / "policies" / "config"
 
 
-def check_file(pack_host, path: Path, env: str):
+def config_for(path: Path, env: str) -> Path:
+    own = CORPUS_CONFIGS / path.name
+    return own if own.is_file() else CONFIG / f"{env}.json"
+
+
+def check_file(pack_host, path: Path, env: str, config_path: Path | None = None):
     snapshot = json.loads(path.read_text())
-    config = reconcile(pack_host.info(), load_policy_pack_config(CONFIG / f"{env}.json"))
+    given = load_policy_pack_config(config_path or CONFIG / f"{env}.json")
+    config = reconcile(pack_host.info(), given)
     return pack_host.analyze(snapshot, validate(snapshot, str(path)), config)
 
 
@@ -44,8 +53,33 @@ def test_baseline_is_clean_in_its_environment(pack_host, path):
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_corpus_snapshot_is_rejected_by_its_policy_only(pack_host, path):
     policy = path.stem.split("--")[0]
-    result = check_file(pack_host, path, "prod")
+    result = check_file(pack_host, path, "prod", config_for(path, "prod"))
     assert result.violations, f"{path.name}: nothing rejected it"
     assert {(v.policy_name, v.enforcement_level) for v in result.violations} == {
         (policy, "mandatory")
     }
+
+
+def test_corpus_configs_belong_to_corpus_snapshots():
+    assert {p.name for p in CORPUS_CONFIGS.glob("*.json")} <= {p.name for p in CORPUS}
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS_CONFIGS.glob("*.json")), ids=lambda p: p.stem)
+def test_corpus_config_is_the_deploy_config_with_a_pinned_time(path):
+    own = json.loads(path.read_text())
+    deploy = json.loads((CONFIG / "prod-deploy.json").read_text())
+    policy = path.stem.split("--")[0]
+    assert {k: v for k, v in own.items() if k != policy} == {
+        k: v for k, v in deploy.items() if k != policy
+    }
+    assert own[policy] == {"enforcementLevel": deploy[policy], "now": own[policy]["now"]}
+
+
+def test_the_freeze_snapshot_passes_outside_the_freeze(pack_host, tmp_path):
+    # The time is the only insecure change: a week earlier the same files pass.
+    path = HERE / "corpus" / "changes-stack-disallow-freeze-changes.json"
+    config = json.loads(config_for(path, "prod").read_text())
+    config["changes-stack-disallow-freeze-changes"]["now"] = "2026-12-13T10:00:00Z"
+    pinned = tmp_path / "before-the-freeze.json"
+    pinned.write_text(json.dumps(config))
+    assert check_file(pack_host, path, "prod", pinned).violations == []

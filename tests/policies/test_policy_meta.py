@@ -31,9 +31,23 @@ FORBIDDEN_IMPORTS = (
 PLAYBOOK = PACK_DIR.parents[1] / "shared" / "seeds" / "000_73ffb8d1b357f37a.txt"
 
 
-def test_the_pack_has_the_phase_one_rules():
-    assert len(POLICIES) == 18
+def test_the_pack_has_every_rule_of_the_issue():
+    assert len(POLICIES) == 24
     assert {p.meta.area for p in POLICIES} == set(AREAS)
+    by_area: dict[str, int] = {}
+    for policy in POLICIES:
+        by_area[policy.meta.area] = by_area.get(policy.meta.area, 0) + 1
+    assert by_area == {
+        "iam": 4,
+        "credentials": 3,
+        "encryption": 3,
+        "storage": 2,
+        "datasafety": 1,
+        "audit": 3,
+        "labels": 2,
+        "alerting": 5,
+        "changes": 1,
+    }
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.meta.id)

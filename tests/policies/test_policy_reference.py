@@ -70,8 +70,11 @@ def test_documented_check_commands_parse():
         parser.parse_args(shlex.split(command.replace("FILE", "x.json")))
 
 
+JSON_EXAMPLES = re.findall(r"```json\n(.+?)```", DOC_TEXT, re.DOTALL)
+
+
 def test_documented_exemption_example_is_a_valid_config(pack_host):
-    [example] = re.findall(r"```json\n(.+?)```", DOC_TEXT, re.DOTALL)
+    [example] = [e for e in JSON_EXAMPLES if "legacy-export" in e]
     config = reconcile(pack_host.info(), parse_policy_pack_config(example))
     assert config["iam-binding-disallow-primitive-roles"].properties["exclude"] == [
         "legacy-export-*"
@@ -88,3 +91,15 @@ def test_documented_example_output_is_the_real_output(pack_host, capsys):
     args.snapshot = [reference.PACK_DIR.parent / path for path in args.snapshot]
     assert check.run(args, host=pack_host) == 1
     assert capsys.readouterr().out == expected
+
+
+def test_documented_freeze_override_lets_a_deploy_through(analyze, make):
+    [example] = [e for e in JSON_EXAMPLES if '"override"' in e]
+    override = json.loads(example)
+    name = "changes-stack-disallow-freeze-changes"
+    deploy = json.loads((reference.PACK_DIR / "config" / "prod-deploy.json").read_text())
+    bucket = make("gcp:storage/bucket:Bucket", "logs-archive", {"name": "x"})
+    frozen = {name: {"now": "2026-12-20T10:00:00Z"}}
+    assert analyze([bucket], config=deploy, overrides=frozen).of(name) != []
+    deploy.update(override)
+    assert analyze([bucket], config=deploy, overrides=frozen).of(name) == []

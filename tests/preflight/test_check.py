@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY_TESTS = ROOT / "tests" / "policies"
 BASELINE = POLICY_TESTS / "baseline"
 CORPUS = sorted((POLICY_TESTS / "corpus").glob("*.json"))
+CORPUS_CONFIGS = POLICY_TESTS / "corpus" / "config"
+"""Corpus entries with their own policy config (the freeze); the rest are checked with prod's."""
 LITERAL = POLICY_TESTS / "corpus" / "credentials-cloudrun-disallow-literal-secrets.json"
 CANARY = "canary-corpus-literal-0b7e"
 
@@ -78,7 +80,7 @@ def test_compliant_snapshot_passes(capsys, host):
     code, out, _ = run(capsys, "--snapshot", str(BASELINE / "prod.json"), host=host)
     assert code == 0
     assert out == (
-        "prod: 16 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json\n"
+        "prod: 29 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json\n"
         "prod: ok: 0 mandatory, 0 advisory violation(s)\n"
     )
 
@@ -87,7 +89,7 @@ def test_violation_is_printed_with_policy_level_resource_and_message(capsys, hos
     code, out, err = run(capsys, "--snapshot", str(LITERAL), host=host)
     assert code == 1
     assert out.splitlines() == [
-        "prod: 16 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json",
+        "prod: 29 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json",
         "  mandatory (critical): credentials-cloudrun-disallow-literal-secrets",
         "    resource: "
         "urn:pulumi:prod::controlplane::gcp:cloudrunv2/service:Service::agent-service",
@@ -112,7 +114,7 @@ def test_json_output_has_the_same_results(capsys, host):
         "prod",
         1,
         0,
-        16,
+        29,
     )
     [violation] = stack["violations"]
     assert violation["policyName"] == "credentials-cloudrun-disallow-literal-secrets"
@@ -168,13 +170,14 @@ def test_whole_corpus_in_one_pack_process(capsys, monkeypatch):
         return real_popen(command, **kwargs)
 
     monkeypatch.setattr(analyzer_host.subprocess, "Popen", popen)
-    argv = [arg for path in CORPUS for arg in ("--snapshot", str(path))]
+    corpus = [path for path in CORPUS if not (CORPUS_CONFIGS / path.name).is_file()]
+    argv = [arg for path in corpus for arg in ("--snapshot", str(path))]
     code, out, _ = run(capsys, *argv, "--json")
     assert code == 1
     assert len(launched) == 1
     stacks = json.loads(out)["stacks"]
-    assert len(stacks) == len(CORPUS)
-    for path, stack in zip(CORPUS, stacks, strict=True):
+    assert len(stacks) == len(corpus)
+    for path, stack in zip(corpus, stacks, strict=True):
         expected = path.stem.split("--")[0]
         assert {(v["policyName"], v["enforcementLevel"]) for v in stack["violations"]} == {
             (expected, "mandatory")
@@ -246,7 +249,7 @@ def test_stacks_are_synthesized_then_checked(capsys, monkeypatch, host):
     assert [s["stack"] for s in json.loads(out)["stacks"]] == ["dev", "staging", "prod"]
     code, out, _ = run(capsys, "--stack", "staging", host=host)
     assert calls[-1] == (["staging"], check.ROOT)
-    assert out.startswith("staging: 16 resources checked")
+    assert out.startswith("staging: 29 resources checked")
 
 
 def test_program_stacks_are_checked(capsys, host, snapshots, monkeypatch):
@@ -333,7 +336,7 @@ def test_stack_without_a_config_file(capsys, host, tmp_path):
     assert code == 2
     assert error_line(err) == (
         "preflight: error: no policy config for stack 'qa' (policies/config/qa.json; have: dev, "
-        "prod, staging): pass --policy-config FILE"
+        "org, prod, prod-deploy, staging): pass --policy-config FILE"
     )
 
 

@@ -490,3 +490,12 @@ def test_every_rollback_command_in_the_docs_and_workflows_parses() -> None:
         argv = ["prod" if a in ("<stack>", "$STACK") else a for a in argv]
         module.build_parser().parse_args(argv)  # exits 2 on a drifted option
         assert argv[:2] == ["--stack", argv[1]], (name, line)
+
+
+def test_prefers_the_stacks_deploy_policy_config(world: dict[str, Any]) -> None:
+    config = world["repo"] / "policies" / "config"
+    (config / "prod-deploy.json").write_text((config / "prod.json").read_text())
+    done = run(world, "--stack", "prod", "--to", "4", "--yes")
+    assert done.returncode == 0, done.stderr
+    used = [c["argv"][c["argv"].index("--policy-pack-config") + 1] for c in calls(world)[1:]]
+    assert used == [str(config / "prod-deploy.json")] * 2

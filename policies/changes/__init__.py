@@ -1,0 +1,1 @@
+"""Changes: the §9 change calendar (the end-of-quarter freeze)."""
