@@ -565,7 +565,7 @@ def crossguard_policies(
     for token, props_list in samples.items():
         out[token] = set()
         for policy in policies:
-            applies = getattr(policy, "applies_to")  # noqa: B009  # not on the declared type yet
+            applies = policy.applies_to
             defaults = settings({}, policy.schema)
             if any(applies(token, props, defaults) for props in (props_list or [{}])):
                 out[token].add(policy.meta.name)

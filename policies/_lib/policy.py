@@ -89,6 +89,8 @@ class ControlPlaneResourcePolicy(ResourceValidationPolicy):
 
     meta: Meta
     schema: Schema
+    applies_to: AppliesTo
+    """Which resources it checks (also read by the coverage table in docs/checkov.md)."""
 
 
 class ControlPlaneStackPolicy(StackValidationPolicy):
@@ -96,6 +98,8 @@ class ControlPlaneStackPolicy(StackValidationPolicy):
 
     meta: Meta
     schema: Schema
+    applies_to: AppliesTo
+    """Which resources it checks (also read by the coverage table in docs/checkov.md)."""
 
 
 ControlPlanePolicy = ControlPlaneResourcePolicy | ControlPlaneStackPolicy
@@ -125,6 +129,7 @@ def resource_policy(
     policy = ControlPlaneResourcePolicy(validate=validate, **_common(meta, schema))
     policy.meta = meta
     policy.schema = schema
+    policy.applies_to = applies_to
     return policy
 
 
@@ -161,4 +166,5 @@ def stack_policy(
     policy = ControlPlaneStackPolicy(validate=validate, **_common(meta, schema))
     policy.meta = meta
     policy.schema = schema
+    policy.applies_to = applies_to
     return policy
