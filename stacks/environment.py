@@ -19,6 +19,8 @@ from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.synthetics import Synthetics, SyntheticsArgs
 from stacks.config import StackConfig
+from stacks.naming import Naming
+from stacks.sections.observability import ObservabilitySections
 
 
 def access_iam(cfg: StackConfig) -> dict[str, list[str]]:
@@ -108,21 +110,26 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
     }
 
 
-def build_observability(cfg: StackConfig, agent_url: pulumi.Input[str] | None) -> dict[str, Any]:
-    """PagerDuty on-call, Datadog monitors, SLOs, synthetics, scorecard and downtimes."""
-    naming = cfg.naming
-    agent = cfg.services.get("agent")
-    # A plain string, so queries, tags and messages stay readable by the policy pack.
-    dd_service = agent.env.get("DD_SERVICE", "agent") if agent is not None else "agent"
-    on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=cfg.oncall))
+def build_observability(
+    naming: Naming,
+    sections: ObservabilitySections,
+    dd_service: str,
+    agent_url: pulumi.Input[str] | None,
+) -> dict[str, Any]:
+    """PagerDuty on-call, Datadog monitors, SLOs, synthetics, scorecard and downtimes.
+
+    ``dd_service`` is the agent's Datadog service name: a plain string, so queries, tags and
+    messages stay readable by the policy pack at preview time.
+    """
+    on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=sections.oncall))
     pagerduty_service = on_call.datadog_service_name
     notify_after = [on_call.service_object]
     monitoring = Monitoring(
         naming.physical("monitoring"),
         MonitoringArgs(
             naming=naming,
-            config=cfg.monitoring,
-            routing=cfg.routing,
+            config=sections.monitoring,
+            routing=sections.routing,
             service=dd_service,
             pagerduty_service_name=pagerduty_service,
             notify_after=notify_after,
@@ -132,9 +139,9 @@ def build_observability(cfg: StackConfig, agent_url: pulumi.Input[str] | None) -
         naming.physical("slos"),
         SlosArgs(
             naming=naming,
-            config=cfg.slos,
-            monitoring=cfg.monitoring,
-            routing=cfg.routing,
+            config=sections.slos,
+            monitoring=sections.monitoring,
+            routing=sections.routing,
             service=dd_service,
             pagerduty_service_name=pagerduty_service,
             notify_after=notify_after,
@@ -144,8 +151,8 @@ def build_observability(cfg: StackConfig, agent_url: pulumi.Input[str] | None) -
         naming.physical("synthetics"),
         SyntheticsArgs(
             naming=naming,
-            config=cfg.monitoring,
-            routing=cfg.routing,
+            config=sections.monitoring,
+            routing=sections.routing,
             service=dd_service,
             pagerduty_service_name=pagerduty_service,
             agent_url=agent_url,
@@ -155,13 +162,13 @@ def build_observability(cfg: StackConfig, agent_url: pulumi.Input[str] | None) -
     scorecard = Scorecard(
         naming.physical("scorecard"),
         ScorecardArgs(
-            naming=naming, config=cfg.monitoring, service=dd_service, slo_ids=slos.slo_ids
+            naming=naming, config=sections.monitoring, service=dd_service, slo_ids=slos.slo_ids
         ),
     )
-    if cfg.maintenance_window is not None:
+    if sections.maintenance_window is not None:
         MaintenanceWindows(
             naming.physical("maintenance"),
-            MaintenanceWindowsArgs(naming=naming, window=cfg.maintenance_window),
+            MaintenanceWindowsArgs(naming=naming, window=sections.maintenance_window),
         )
     return {
         "pagerdutyServiceId": on_call.service.id,
@@ -191,7 +198,13 @@ def build_environment(cfg: StackConfig) -> dict[str, Any]:
         opts=stateful,
     )
     runtime = build_runtime(cfg, supabase, protect=cfg.environment in ("staging", "prod"))
-    observability = build_observability(cfg, runtime["serviceUrls"].get("agent"))
+    agent = cfg.services.get("agent")
+    observability = build_observability(
+        cfg.naming,
+        cfg,
+        dd_service=agent.env.get("DD_SERVICE", "agent") if agent is not None else "agent",
+        agent_url=runtime["serviceUrls"].get("agent"),
+    )
     return {
         **runtime,
         **observability,

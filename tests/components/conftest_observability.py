@@ -173,69 +173,14 @@ def run(program: Callable[[], None], *, stack: str) -> Run:
 
 
 def build(naming: Naming, cfg: ObservabilitySections) -> dict[str, Any]:
-    """Declare the observability components the way stacks/environment.py does."""
+    """Declare the observability components exactly as stacks/environment.py does."""
     import pulumi
 
-    from components.maintenance_windows import MaintenanceWindows, MaintenanceWindowsArgs
-    from components.monitoring import Monitoring, MonitoringArgs
-    from components.on_call import OnCall, OnCallArgs
-    from components.scorecard import Scorecard, ScorecardArgs
-    from components.slos import Slos, SlosArgs
-    from components.synthetics import Synthetics, SyntheticsArgs
+    from stacks.environment import build_observability
 
-    on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=cfg.oncall))
-    notify_after = [on_call.service_object]
-    monitoring = Monitoring(
-        naming.physical("monitoring"),
-        MonitoringArgs(
-            naming=naming,
-            config=cfg.monitoring,
-            routing=cfg.routing,
-            service=AGENT_SERVICE,
-            pagerduty_service_name=on_call.datadog_service_name,
-            notify_after=notify_after,
-        ),
+    return build_observability(
+        naming, cfg, dd_service=AGENT_SERVICE, agent_url=pulumi.Output.from_input(AGENT_URL)
     )
-    slos = Slos(
-        naming.physical("slos"),
-        SlosArgs(
-            naming=naming,
-            config=cfg.slos,
-            monitoring=cfg.monitoring,
-            routing=cfg.routing,
-            service=AGENT_SERVICE,
-            pagerduty_service_name=on_call.datadog_service_name,
-            notify_after=notify_after,
-        ),
-    )
-    Synthetics(
-        naming.physical("synthetics"),
-        SyntheticsArgs(
-            naming=naming,
-            config=cfg.monitoring,
-            routing=cfg.routing,
-            service=AGENT_SERVICE,
-            pagerduty_service_name=on_call.datadog_service_name,
-            agent_url=pulumi.Output.from_input(AGENT_URL),
-            notify_after=notify_after,
-        ),
-    )
-    Scorecard(
-        naming.physical("scorecard"),
-        ScorecardArgs(
-            naming=naming, config=cfg.monitoring, service=AGENT_SERVICE, slo_ids=slos.slo_ids
-        ),
-    )
-    if cfg.maintenance_window is not None:
-        MaintenanceWindows(
-            naming.physical("maintenance"),
-            MaintenanceWindowsArgs(naming=naming, window=cfg.maintenance_window),
-        )
-    return {
-        "monitorIds": monitoring.monitor_ids,
-        "pagerdutyServiceId": on_call.service.id,
-        "integrationKey": on_call.integration_key,
-    }
 
 
 def run_observability(env: Environment, **changes: Any) -> Run:
