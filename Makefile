@@ -17,6 +17,7 @@ help:
 	@echo "make test      lint, type check, security lint and the whole test suite"
 	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
+	@echo "make docs      regenerate every generated doc (config reference, README blocks, diagrams)"
 	@echo "make bench     synth timing against the import floor"
 
 $(UV): tools/uv.txt
@@ -71,10 +72,11 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
 
-docs: $(VENV)/.synced
+docs: $(VENV)/.synced $(CHECKOV)
 	$(PY) -m preflight docs
 	$(PY) -m preflight dotenv
 	$(PY) -m preflight graph --docs
+	$(PY) -m preflight scan --docs
 
 audit: $(VENV)/.synced
 	$(UV) export --frozen --format requirements-txt --no-emit-project > $(TOOLS)/audit-requirements.txt

@@ -653,6 +653,38 @@ def build_docs(
     )
 
 
+README = REPO / "README.md"
+SUMMARY_MARKERS = ("<!-- checkov-summary:start -->", "<!-- checkov-summary:end -->")
+COVERAGE_MARKERS = ("<!-- checkov-coverage:start -->", "<!-- checkov-coverage:end -->")
+
+
+def summary_lines(rendered: str) -> str:
+    """The head of a scan report: checkov's version, the resource count and one line per
+    framework (what the README shows)."""
+    lines = rendered.splitlines()
+    end = next((i for i, line in enumerate(lines) if not line.startswith(("checkov", "  "))), 0)
+    return "\n".join(lines[:end]) + "\n"
+
+
+def coverage_table(doc: str) -> str:
+    """The table of docs/checkov.md."""
+    return "\n".join(line for line in doc.splitlines() if line.startswith("|")) + "\n"
+
+
+def _replace_block(text: str, markers: tuple[str, str], body: str) -> str:
+    start, end = text.find(markers[0]), text.find(markers[1])
+    if start < 0 or end < start:
+        raise ScanError(f"README.md lacks the {markers[0]} ... {markers[1]} markers")
+    return text[: start + len(markers[0])] + "\n" + body + text[end:]
+
+
+def readme_with(readme: str, doc: str, rendered: str) -> str:
+    """The README with the scan summary and the coverage table of this run."""
+    summary = f"```text\n$ make scan\n{summary_lines(rendered)}```\n"
+    readme = _replace_block(readme, SUMMARY_MARKERS, summary)
+    return _replace_block(readme, COVERAGE_MARKERS, coverage_table(doc))
+
+
 def pinned_version(requirements: Path = REQUIREMENTS) -> str:
     """The checkov version the lock pins (what the bootstrap installs, hash-checked)."""
     match = re.search(r"^checkov==(\S+)", requirements.read_text(encoding="utf-8"), re.M)
@@ -685,8 +717,15 @@ def run(args: argparse.Namespace) -> int:
         stacks = [args.stack] if args.stack else Project.load().stacks()
         snapshots = synthesize(stacks, progress=_progress)
         if args.docs:
-            DOC.write_text(build_docs(snapshots), encoding="utf-8")
+            doc = build_docs(snapshots)
+            DOC.write_text(doc, encoding="utf-8")
             _progress(f"wrote {DOC.relative_to(REPO)}")
+            report = scan(snapshots, complete=not args.stack)
+            README.write_text(
+                readme_with(README.read_text(encoding="utf-8"), doc, report.render()),
+                encoding="utf-8",
+            )
+            _progress(f"wrote {README.relative_to(REPO)}")
             return 0
         _progress(f"checkov over {', '.join(stacks)}, the repository and the workflows")
         report = scan(snapshots, complete=not args.stack)

@@ -235,6 +235,12 @@ def test_scan_of_every_stack_passes_with_matching_counts(
     ]
     assert doc["summary"]["terraform_plan"]["failed"] == 0
     assert all("reason" in r for r in doc["results"] if r["result"] == "skipped")
+    # The README shows this very summary and the generated coverage table.
+    readme = (scan.REPO / "README.md").read_text()
+    shown = readme.split(scan.SUMMARY_MARKERS[0])[1].split(scan.SUMMARY_MARKERS[1])[0]
+    assert shown == f"\n```text\n$ make scan\n{scan.summary_lines(stdout)}```\n"
+    table = readme.split(scan.COVERAGE_MARKERS[0])[1].split(scan.COVERAGE_MARKERS[1])[0]
+    assert table == "\n" + scan.coverage_table((scan.REPO / "docs" / "checkov.md").read_text())
 
 
 def test_checkov_missing_is_a_setup_error(tmp_path: Path) -> None:
