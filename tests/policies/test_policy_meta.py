@@ -229,3 +229,13 @@ def test_a_module_without_policy_is_an_error(tmp_path, monkeypatch):
 
 def test_registry_path_is_the_pack():
     assert Path(PACK_DIR / "PulumiPolicy.yaml").is_file()
+
+
+def test_the_cli_runs_the_pack_in_the_projects_locked_virtualenv() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"] == {"name": "python", "options": {"virtualenv": "../.venv"}}
+    assert (PACK_DIR / manifest["runtime"]["options"]["virtualenv"]).resolve() == (
+        PACK_DIR.parent / ".venv"
+    ).resolve()
