@@ -15,7 +15,6 @@ on, the stable revision gets 100%. docs/rollout.md has the operator's steps.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secret_vault import SecretBinding
-from stacks.naming import Naming
+from stacks.naming import Naming, slug
 from stacks.sections.runtime import ProbeSpec, ServiceSpec
 
 STABLE_TAG = "stable"
@@ -35,10 +34,6 @@ INGRESS = {
     "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
     "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
 }
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -218,7 +213,7 @@ class AgentService(pulumi.ComponentResource):
             iam.setdefault(INVOKER_ROLE, []).append("allUsers")
         for role, members in sorted(iam.items()):
             for member in sorted(members):
-                self._iam_member(role, member, f"{_slug(role.rsplit('/', 1)[-1])}-{_slug(member)}")
+                self._iam_member(role, member, f"{slug(role.rsplit('/', 1)[-1])}-{slug(member)}")
 
         self.url = service.uri
         self.service_name = service.name
@@ -252,7 +247,7 @@ class AgentService(pulumi.ComponentResource):
 
         ``caller`` names the grant (``frontend`` -> logical name ``<name>-invoker-frontend``).
         """
-        return self._iam_member(INVOKER_ROLE, member, f"invoker-{_slug(caller)}")
+        return self._iam_member(INVOKER_ROLE, member, f"invoker-{slug(caller)}")
 
 
 def _startup_probe(

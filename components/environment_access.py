@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
+from stacks.naming import slug
 from stacks.sections.base import IamBindings
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -46,8 +42,8 @@ class EnvironmentAccess(pulumi.ComponentResource):
         self.members = {}
         for role, members in sorted(args.iam.items()):
             for member in sorted(members):
-                role_slug = _slug(role.rsplit("/", 1)[-1])
-                child = f"{name}-{role_slug}-{_slug(member.split(':', 1)[-1].split('@')[0])}"
+                role_slug = slug(role.rsplit("/", 1)[-1])
+                child = f"{name}-{role_slug}-{slug(member.split(':', 1)[-1].split('@')[0])}"
                 self.members[f"{role}/{member}"] = gcp.projects.IAMMember(
                     child,
                     project=args.project,

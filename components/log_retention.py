@@ -13,24 +13,18 @@ The log entries keep their structured JSON payload in both tiers (no transformat
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
-from stacks.naming import Naming
+from stacks.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
 from stacks.sections.runtime import LoggingSpec
 
 COMPONENT = "logs"
 AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
-KMS_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+KMS_ROLE = KMS_ENCRYPTER_DECRYPTER
 WRITER_ROLE = "roles/storage.objectCreator"
-DAY_SECONDS = 86400
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -158,7 +152,7 @@ class LogRetention(pulumi.ComponentResource):
         # Audit: data-access logs on for the services the runtime uses.
         for service in spec.audit_services:
             gcp.projects.IAMAuditConfig(
-                f"{name}-audit-{_slug(service.removesuffix('.googleapis.com'))}",
+                f"{name}-audit-{slug(service.removesuffix('.googleapis.com'))}",
                 project=args.project,
                 service=service,
                 audit_log_configs=[

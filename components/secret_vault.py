@@ -13,25 +13,19 @@ revision never starts before it may read its secrets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
-from stacks.naming import Naming
+from stacks.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
 from stacks.sections.runtime import SecretSpec, VaultSpec
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 PUBLISHER_ROLE = "roles/pubsub.publisher"
-KMS_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+KMS_ROLE = KMS_ENCRYPTER_DECRYPTER
 COMPONENT = "vault"
-DAY_SECONDS = 86400
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -324,7 +318,7 @@ class SecretVault(pulumi.ComponentResource):
             for spec in specs:
                 resources.append(
                     gcp.secretmanager.SecretIamMember(
-                        f"{self._name}-{spec.name}-{_slug(reader)}",
+                        f"{self._name}-{spec.name}-{slug(reader)}",
                         project=self._args.project,
                         secret_id=self._secrets[spec.name].secret_id,
                         role=ACCESSOR_ROLE,

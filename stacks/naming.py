@@ -14,6 +14,15 @@ Environment = Literal["dev", "staging", "prod"]
 DataClass = Literal["synthetic", "anonymized", "live"]
 
 # GCP label keys/values: lowercase letters, digits, '_' and '-', at most 63 characters.
+DAY_SECONDS = 86400
+KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+
+
+def slug(text: str) -> str:
+    """``roles/run.developer`` -> ``roles-run-developer``: a fragment for logical names."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 _LABEL_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
 _NAME_PART_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
