@@ -14,7 +14,10 @@ same values to ``AnalyzeStack``) through ``MarshalProperties`` with ``KeepUnknow
 
 Not reproduced: properties a provider's ``Check`` would add (defaults, autonames), and output
 properties a real ``AnalyzeStack`` would see after an update. Policies therefore check what the
-program declares, which is also what they see during ``pulumi preview`` of a new stack.
+program declares, which is also what they see during ``pulumi preview`` of a new stack. One
+output is added to ``AnalyzeStack`` only: a custom resource's ``id`` (the snapshot's mock id),
+as the engine's stack analysis of ``pulumi up`` sees it among a bridged resource's outputs, so
+that stack policies can resolve references by id (an escalation rule's schedule targets).
 """
 
 from __future__ import annotations
@@ -124,6 +127,13 @@ class Marshaller:
             self._props[urn] = properties(resource.get("inputs") or {})
         return self._props[urn]
 
+    def stack_props(self, resource: Mapping[str, Any]) -> struct_pb2.Struct:
+        """Inputs plus the resource's id, as the stack analysis of an update sees them."""
+        inputs = resource.get("inputs") or {}
+        if resource.get("id") and "id" not in inputs:
+            return properties({**inputs, "id": resource["id"]})
+        return self.props(resource)
+
     def provider(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerProviderResource | None:
         """The provider the resource is bound to (a ``<urn>::<id>`` reference), if any."""
         ref = resource.get("provider")
@@ -158,7 +168,7 @@ class Marshaller:
                 urn=resource["urn"],
                 type=resource["type"],
                 name=str(resource.get("name") or _name_from_urn(resource["urn"])),
-                properties=self.props(resource),
+                properties=self.stack_props(resource),
                 options=options(resource),
                 parent=str(resource.get("parent") or ""),
                 dependencies=[str(d) for d in resource.get("dependencies", [])],

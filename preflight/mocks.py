@@ -96,10 +96,13 @@ class Registration:
     additional_secret_outputs: list[str]
     dependencies: list[str]
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    id: str | None = None
+    """The (mock) provider id of a custom resource; None for components."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "urn": self.urn,
+            "id": self.id,
             "type": self.type,
             "name": self.name,
             "custom": self.custom,
@@ -256,6 +259,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     for key, deps in sorted(request.propertyDependencies.items())
                     if deps.urns
                 },
+                id=(response.id or None) if request.custom else None,
             )
         )
         if request.type == STACK_TYPE:

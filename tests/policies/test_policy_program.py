@@ -78,6 +78,13 @@ def _escalation_without_commander(snapshot: dict[str, Any]) -> None:
     ]
 
 
+def _escalation_secondary_first(snapshot: dict[str, Any]) -> None:
+    # Same schedules, same dependencies, other order: only the schedules' ids can tell.
+    policy = named(snapshot, "-oncall-escalation")
+    rules = policy["inputs"]["rules"]
+    rules[0]["targets"], rules[1]["targets"] = rules[1]["targets"], rules[0]["targets"]
+
+
 def _downtime_on_saturday(snapshot: dict[str, Any]) -> None:
     downtime = named(snapshot, "-maintenance-weekly")
     recurrence = downtime["inputs"]["recurringSchedule"]["recurrences"][0]
@@ -91,6 +98,7 @@ def _downtime_on_saturday(snapshot: dict[str, Any]) -> None:
         (_no_undo_monitor, "alerting-monitor-missing-playbook-alerts"),
         (_high_to_slack_only, "alerting-monitor-enforce-pagerduty-routing"),
         (_escalation_without_commander, "alerting-escalation-enforce-playbook-order"),
+        (_escalation_secondary_first, "alerting-escalation-enforce-playbook-order"),
         (_downtime_on_saturday, "alerting-downtime-missing-maintenance-window"),
     ],
     ids=lambda v: v if isinstance(v, str) else v.__name__,
