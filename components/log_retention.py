@@ -27,6 +27,15 @@ KMS_ROLE = KMS_ENCRYPTER_DECRYPTER
 WRITER_ROLE = "roles/storage.objectCreator"
 
 
+# Cloud Storage's multi-regions and the Cloud KMS locations a bucket's CMEK key must sit in.
+_KMS_MULTI_REGIONS = {"EU": "europe", "US": "us", "ASIA": "asia"}
+
+
+def kms_location(bucket_location: str) -> str:
+    """The Cloud KMS location for a bucket location (``EU`` -> ``europe``, a region as is)."""
+    return _KMS_MULTI_REGIONS.get(bucket_location.upper(), bucket_location.lower())
+
+
 @dataclass(frozen=True)
 class LogRetentionArgs:
     """Inputs of :class:`LogRetention`."""
@@ -179,7 +188,7 @@ class LogRetention(pulumi.ComponentResource):
             f"{name}-keyring",
             name=naming.physical(COMPONENT),
             project=args.project,
-            location=spec.archive_location.lower(),
+            location=kms_location(spec.archive_location),
             opts=stateful,
         )
         key = gcp.kms.CryptoKey(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pulumi
 import pulumi_gcp as gcp
@@ -26,6 +27,23 @@ ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 PUBLISHER_ROLE = "roles/pubsub.publisher"
 KMS_ROLE = KMS_ENCRYPTER_DECRYPTER
 COMPONENT = "vault"
+
+
+def first_rotation(anchor: str, period_days: int, now: datetime | None = None) -> str:
+    """The first rotation notice on the calendar ``anchor + k x period`` at least a day after
+    ``now`` (default: the current UTC time).
+
+    Secret Manager refuses a ``nextRotationTime`` in the past (or less than 5 minutes ahead),
+    so a catalogue secret added long after the anchor still gets a valid first notice; the
+    result only moves once per period, and existing secrets ignore it (Secret Manager moves
+    their notice forward itself).
+    """
+    start = datetime.strptime(anchor, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    earliest = (now or datetime.now(UTC)) + timedelta(days=1)
+    if start < earliest:
+        period = timedelta(days=period_days)
+        start += period * -((start - earliest) // period)
+    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,9 @@ class SecretVaultArgs:
 
     protect: bool
     """Protect secrets and KMS keys from deletion (staging and prod)."""
+
+    now: datetime | None = None
+    """The time the first rotation notice is computed from (tests pin it); default: now."""
 
 
 class SecretVault(pulumi.ComponentResource):
@@ -135,7 +156,9 @@ class SecretVault(pulumi.ComponentResource):
                 replication=replication,
                 rotation=gcp.secretmanager.SecretRotationArgs(
                     rotation_period=f"{vault.rotation_days * DAY_SECONDS}s",
-                    next_rotation_time=vault.next_rotation_time,
+                    next_rotation_time=first_rotation(
+                        vault.next_rotation_time, vault.rotation_days, args.now
+                    ),
                 ),
                 topics=[gcp.secretmanager.SecretTopicArgs(name=topic.id)],
                 deletion_protection=args.protect,

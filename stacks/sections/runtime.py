@@ -377,8 +377,9 @@ class VaultSpec(Model):
         default=90, ge=1, le=90, description="Rotation reminder period (playbook §6: quarterly)."
     )
     next_rotation_time: str = Field(
-        description="First rotation notice, RFC 3339 UTC like 2026-01-05T09:00:00Z; Secret "
-        "Manager moves it forward by the period after each notice."
+        description="Anchor of the rotation calendar, RFC 3339 UTC like 2027-01-04T09:00:00Z: "
+        "a new secret's first notice is the first `anchor + k x rotationDays` at least a day "
+        "after the deploy; Secret Manager moves it forward by the period after each notice."
     )
 
     @field_validator("replica_locations")

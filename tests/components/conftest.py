@@ -126,7 +126,7 @@ EXAMPLE: dict[str, Any] = {
             "local": False,
         },
     ],
-    "vault": {"projectNumber": PROJECT_NUMBER, "nextRotationTime": "2026-01-05T09:00:00Z"},
+    "vault": {"projectNumber": PROJECT_NUMBER, "nextRotationTime": "2030-01-07T09:00:00Z"},
     "maintenance": {
         "image": f"{_REGISTRY}/maintenance:0.9.0",
         "jobs": {
@@ -144,7 +144,7 @@ EXAMPLE: dict[str, Any] = {
 PROD_CHANGES: dict[str, Any] = {
     "vault": {
         "projectNumber": PROJECT_NUMBER,
-        "nextRotationTime": "2026-01-05T09:00:00Z",
+        "nextRotationTime": "2030-01-07T09:00:00Z",
         "replicaLocations": ["europe-west1", "europe-west4"],
         "cmek": {"enabled": True},
     },

@@ -138,3 +138,13 @@ def test_prod_protects_every_stateful_resource_and_encrypts_the_archive() -> Non
         "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     }, grant.urn
     assert grant.urn in bucket.dependencies, bucket.urn
+
+
+def test_cmek_key_location_follows_the_bucket_location() -> None:
+    from components.log_retention import kms_location
+
+    assert kms_location("EU") == "europe"
+    assert kms_location("US") == "us"
+    assert kms_location("asia") == "asia"
+    assert kms_location("europe-west1") == "europe-west1"
+    assert kms_location("EUROPE-WEST4") == "europe-west4"

@@ -75,7 +75,7 @@ def test_every_catalogue_secret_rotates_quarterly_with_a_notice_topic(secret_con
         assert secret.parent == component.urn, secret.urn
         assert secret.inputs["rotation"] == {
             "rotationPeriod": "7776000s",
-            "nextRotationTime": "2026-01-05T09:00:00Z",
+            "nextRotationTime": "2030-01-07T09:00:00Z",
         }, secret.urn
         assert secret.inputs["topics"] == [
             {"name": "projects/acme-cp-test/topics/acme-dev-vault-rotation"}
@@ -268,7 +268,7 @@ def test_automatic_replication_with_cmek_uses_a_global_key(secret_config) -> Non
     cfg = sections(
         vault={
             "projectNumber": PROJECT_NUMBER,
-            "nextRotationTime": "2026-01-05T09:00:00Z",
+            "nextRotationTime": "2030-01-07T09:00:00Z",
             "cmek": {"enabled": True, "rotationDays": 30},
         }
     )
@@ -286,3 +286,17 @@ def test_automatic_replication_with_cmek_uses_a_global_key(secret_config) -> Non
             }
         }
     }, secret.urn
+
+
+def test_first_rotation_keeps_a_future_anchor_and_rolls_a_past_one_forward() -> None:
+    from datetime import UTC, datetime
+
+    from components.secret_vault import first_rotation
+
+    now = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
+    assert first_rotation("2027-01-04T09:00:00Z", 90, now) == "2027-01-04T09:00:00Z"
+    # 2026-01-05 + 4 x 90 days = 2026-12-31: the first notice at least a day after now.
+    assert first_rotation("2026-01-05T09:00:00Z", 90, now) == "2026-12-31T09:00:00Z"
+    # Never sooner than a day ahead (Secret Manager refuses less than 5 minutes).
+    assert first_rotation("2026-11-26T09:00:00Z", 90, now) == "2027-02-24T09:00:00Z"
+    assert first_rotation("2026-11-27T05:00:00Z", 90, now) == "2026-11-27T05:00:00Z"
