@@ -14,7 +14,7 @@ CHECKOV := .venv-checkov/bin/checkov
 
 help:
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
-	@echo "make test      lint, type check, security lint and the whole test suite"
+	@echo "make test      lint, type check, security lint, the whole test suite and the checkov scan"
 	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
 	@echo "make docs      regenerate every generated doc (config reference, README blocks, diagrams)"

@@ -293,6 +293,13 @@ def _call(module: Any, argv: list[str]) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def deploy_policy_config(config_dir: Path, stack: str) -> Path:
+    """The config a stack is deployed with: its `-deploy` config (prod: the change freeze
+    mandatory) when it has one, as the deploy workflow and scripts/rollback.py use."""
+    deploy = config_dir / f"{stack}-deploy.json"
+    return deploy if deploy.is_file() else config_dir / f"{stack}.json"
+
+
 def policy_reports(snapshots: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes | str]:
     """Per stack: the policy report JSON, or why it is missing."""
     try:
@@ -301,26 +308,28 @@ def policy_reports(snapshots: Mapping[str, Mapping[str, Any]]) -> dict[str, byte
         return dict.fromkeys(snapshots, "preflight check is not available")
     from preflight.synth import dumps
 
+    result: dict[str, bytes | str] = {}
     with tempfile.TemporaryDirectory(prefix="preflight-evidence-") as tmp:
-        argv = []
         for stack, snap in snapshots.items():
             path = Path(tmp) / f"{stack}.json"
             path.write_text(dumps(dict(snap)), encoding="utf-8")
-            argv += ["--snapshot", str(path)]
-        code, out = _call(check, [*argv, "--json"])
-    if code not in (0, 1):
-        return dict.fromkeys(snapshots, f"`preflight check` failed (exit {code})")
-    doc = json.loads(out)
-    result: dict[str, bytes | str] = {}
-    for stack in snapshots:
-        entries = [s for s in doc.get("stacks", []) if s.get("stack") == stack]
-        result[stack] = _dump_json(
-            {
-                "policyPack": doc.get("policyPack"),
-                "passed": all(s.get("passed") for s in entries),
-                "stacks": entries,
-            }
-        )
+            config = deploy_policy_config(check.CONFIG_DIR, stack)
+            argv = ["--snapshot", str(path), "--json"]
+            if config.is_file():
+                argv += ["--policy-config", str(config)]
+            code, out = _call(check, argv)
+            if code not in (0, 1):
+                result[stack] = f"`preflight check` failed (exit {code})"
+                continue
+            doc = json.loads(out)
+            entries = [s for s in doc.get("stacks", []) if s.get("stack") == stack]
+            result[stack] = _dump_json(
+                {
+                    "policyPack": doc.get("policyPack"),
+                    "passed": all(s.get("passed") for s in entries),
+                    "stacks": entries,
+                }
+            )
     return result
 
 
@@ -388,7 +397,7 @@ def build_bundles(
         b.files[f"config/Pulumi.{stack}.yaml"] = redact_config(
             (project_dir / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
         )
-        policy_config = project_dir / "policies" / "config" / f"{stack}.json"
+        policy_config = deploy_policy_config(project_dir / "policies" / "config", stack)
         if policy_config.is_file():
             b.files["config/policy-config.json"] = policy_config.read_bytes()
         b.files["snapshot.json"] = dumps(dict(snapshots[stack])).encode()

@@ -121,7 +121,13 @@ def test_no_keys_no_secrets_no_injection(path: Path) -> None:
 
 def test_pull_request_checks_run_without_credentials() -> None:
     pr = load("pr.yml")
-    assert triggers(pr) == {"pull_request": {"branches": ["main"]}}
+    assert triggers(pr) == {
+        "pull_request": {
+            "branches": ["main"],
+            # adding the allow-data-loss label must re-run the checks
+            "types": ["opened", "synchronize", "reopened", "labeled", "unlabeled"],
+        }
+    }
     runs = {name: [str(s.get("run", "")) for s in steps(job)] for name, job in pr["jobs"].items()}
     assert runs["test"][-1] == "make test"  # lint, type check, bandit and the whole suite
     assert ".venv/bin/python -m preflight check --all" in runs["policy"]
@@ -222,10 +228,13 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
     )
     assert gate["env"]["POLICY_CONFIG"] == deploy_config
     assert step_named(job, "Production maintenance window")["if"] == "inputs.stack == 'prod'"
-    assert step_named(job, "Record the rollback target")["run"] == (
+    target = step_named(job, "Record the rollback target")
+    assert target["id"] == "target"
+    assert target["run"].startswith(
         '.venv/bin/python scripts/rollback.py --stack "$STACK" --target --format markdown '
-        '>> "$GITHUB_STEP_SUMMARY"'
+        '>> "$GITHUB_STEP_SUMMARY"\n'
     )
+    assert 'echo "commit=$previous" >> "$GITHUB_OUTPUT"' in target["run"]
     assert (ROOT / "scripts" / "rollback.py").is_file()
     up = step_named(job, "pulumi up")["with"]
     assert (up["command"], up["stack-name"]) == ("up", "${{ inputs.stack }}")
@@ -233,9 +242,13 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
     assert up["policyPackConfigs"] == deploy_config
     evidence = step_named(job, "Evidence bundle")
     assert evidence["if"] == "always()"
-    assert evidence["run"] == (
+    # The diff base is the commit that ran before this deploy, captured before `up`.
+    assert evidence["env"] == {"DEPLOYED_COMMIT": "${{ steps.target.outputs.commit }}"}
+    assert (
         '.venv/bin/python -m preflight evidence --stack "$STACK" --out "evidence/$STACK"'
+        in evidence["run"]
     )
+    assert '${DEPLOYED_COMMIT:+--deployed-commit "$DEPLOYED_COMMIT"}' in evidence["run"]
     upload = step_named(job, "Upload the evidence bundle")
     assert upload["if"] == "always()"
     assert upload["with"]["path"] == "evidence/${{ inputs.stack }}"
