@@ -5,6 +5,7 @@ secret-config table. ``python -m preflight docs`` rewrites them; ``--check`` fai
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -36,29 +37,52 @@ def _type_name(annotation: Any) -> str:
     return str(annotation).replace("typing.", "").replace("|", "\\|")
 
 
-def _default(field: Any) -> str:
-    if field.is_required():
+def _as_written(value: Any) -> str:
+    """A default as the operator would write it: camelCase keys, JSON-like, never a repr."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", by_alias=True)
+    elif isinstance(value, list | tuple):
+        value = [
+            v.model_dump(mode="json", by_alias=True) if isinstance(v, BaseModel) else v
+            for v in value
+        ]
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _default(field: Any, parent_default: Any, name: str) -> str:
+    if parent_default is not None:  # the field of a section that has a default as a whole
+        value = getattr(parent_default, name)
+    elif field.is_required():
         return "required"
-    value = field.get_default(call_default_factory=True)
+    else:
+        value = field.get_default(call_default_factory=True)
     if isinstance(value, BaseModel):
         return "see below"
-    text = repr(value)
-    return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
+    text = _as_written(value)
+    return f"`{text}`" if len(text) <= 80 else "see the model in `stacks/sections/`"
 
 
-def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+def _rows(model: type[BaseModel], prefix: str, parent_default: Any = None) -> list[str]:
     from stacks.validation import container_depth, inner_model
 
     rows = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
-        default = _default(field)
+        default = _default(field, parent_default, name)
         description = (field.description or "").replace("\n", " ")
         rows.append(f"| `{key}` | {_type_name(field.annotation)} | {default} | {description} |")
         inner = inner_model(field.annotation)
         if inner is not None:
-            hops = "".join(".<key>" for _ in range(container_depth(field.annotation)))
-            rows += _rows(inner, f"{key}{hops}.")
+            hops = container_depth(field.annotation)
+            own_default = None
+            if not hops:
+                if parent_default is not None:
+                    own_default = getattr(parent_default, name)
+                elif not field.is_required():
+                    own_default = field.get_default(call_default_factory=True)
+            if not isinstance(own_default, BaseModel):
+                own_default = None
+            rows += _rows(inner, f"{key}{''.join('.<key>' for _ in range(hops))}.", own_default)
     return rows
 
 

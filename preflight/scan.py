@@ -702,7 +702,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--all", action="store_true", help="every stack (the default)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON")
     parser.add_argument(
-        "--docs", action="store_true", help=f"regenerate {DOC.relative_to(REPO)} and exit"
+        "--docs",
+        action="store_true",
+        help=f"regenerate {DOC.relative_to(REPO)} and the README's checkov blocks, and exit",
     )
 
 
