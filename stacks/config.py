@@ -9,6 +9,7 @@ with ``require_secret`` by the components that need them.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -119,12 +120,17 @@ def raw_to_model_input(
             data.setdefault("gcp", {})[name] = value
             continue
         if namespace != PROJECT:
-            if namespace != "gcp":
+            known = sorted(
+                k for k in {*PROVIDER_KEYS, *SECRET_KEYS} if k.startswith(f"{namespace}:")
+            )
+            if known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"the program reads {known}"
+                problems.append(f"{key}: unknown key; {hint}")
+            else:
                 problems.append(
                     f"{key}: unknown namespace {namespace!r}; keys are `{PROJECT}:<key>`"
                 )
-            else:
-                problems.append(f"{key}: unknown key; the program reads {sorted(PROVIDER_KEYS)}")
             continue
         data[name] = parse(value)
     if problems:

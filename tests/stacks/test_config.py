@@ -26,6 +26,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown_key": [P + "controlplane:access.operations.role: unknown key; did you mean 'roles'?"],
     "unknown_top_key": [P + "controlplane:dataclass: unknown key; did you mean 'dataClass'?"],
+    "unknown_provider_key": [P + "gcp:regoin: unknown key; did you mean 'gcp:region'?"],
     "unknown_namespace": [
         P + "controlpane:containment: unknown namespace 'controlpane'; "
         "keys are `controlplane:<key>`"
