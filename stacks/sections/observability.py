@@ -89,6 +89,14 @@ def window_minutes(window: str) -> int:
     return int(window[:-1]) * {"m": 1, "h": 60, "d": 1440}[window[-1]]
 
 
+def shorter_than(window: str, info: ValidationInfo, other: str, other_key: str) -> str:
+    """``window`` when it is shorter than the already validated field ``other``."""
+    limit = info.data.get(other)
+    if limit and window_minutes(window) >= window_minutes(limit):
+        raise ValueError(f"a window shorter than {other_key} ({limit})")
+    return window
+
+
 # --------------------------------------------------------------------------------------------
 # The playbook's numbers (the program's copy).
 # --------------------------------------------------------------------------------------------
@@ -315,10 +323,7 @@ class AnomalyAlert(Model):
     @field_validator("alert_window")
     @classmethod
     def _shorter(cls, window: str, info: ValidationInfo) -> str:
-        evaluation = info.data.get("evaluation_window")
-        if evaluation and window_minutes(window) >= window_minutes(evaluation):
-            raise ValueError(f"a window shorter than evaluationWindow ({evaluation})")
-        return window
+        return shorter_than(window, info, "evaluation_window", "evaluationWindow")
 
 
 class Alerts(Model):
@@ -531,10 +536,7 @@ class BurnRateAlert(Model):
     @field_validator("short_window")
     @classmethod
     def _short(cls, window: str, info: ValidationInfo) -> str:
-        long_window = info.data.get("long_window")
-        if long_window and window_minutes(window) >= window_minutes(long_window):
-            raise ValueError(f"a window shorter than longWindow ({long_window})")
-        return window
+        return shorter_than(window, info, "long_window", "longWindow")
 
 
 class SlosSection(Model):
