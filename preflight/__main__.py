@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from preflight import synth as synth_mod
-from preflight.synth import ROOT, UsageError
+from preflight.cli import ROOT, UsageError
 
 
 def _progress(message: str) -> None:

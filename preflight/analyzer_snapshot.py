@@ -22,17 +22,17 @@ that stack policies can resolve references by id (an escalation rule's schedule 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
+from preflight.snapshot import is_secret_marker
+
 SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
 # The wire signature of a secret value, not a secret.
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105
-_SECRET_MARKER = re.compile(r"^\[secret(?::[0-9a-f]+)?\]$")
 
 
 class SnapshotError(Exception):
@@ -44,7 +44,7 @@ def _marshal(value: Any) -> Any:
         return {str(k): _marshal(v) for k, v in value.items() if not str(k).startswith("__")}
     if isinstance(value, list | tuple):
         return [_marshal(v) for v in value]
-    if isinstance(value, str) and _SECRET_MARKER.match(value):
+    if is_secret_marker(value):
         return {SPECIAL_SIG_KEY: SECRET_SIG, "value": value}
     return value
 

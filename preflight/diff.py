@@ -46,13 +46,11 @@ from pathlib import Path
 from typing import Any
 
 from preflight import synth as synth_mod
+from preflight.snapshot import FINGERPRINT_ENV, SECRET_RE, UNKNOWN
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-FINGERPRINT_ENV = "PREFLIGHT_SECRET_FINGERPRINT_KEY"
 MARKDOWN_LIMIT = 60_000
 """GitHub rejects comments over 65,536 characters; stay well below."""
 DATA_LOSS_EXIT = 3
-SECRET_RE = re.compile(r"^\[secret(?::([0-9a-f]+))?\]$")
 _FINGERPRINT_ANYWHERE = re.compile(r"\[secret:[0-9a-f]+\]")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BRACKETS = re.compile(r"\[[^\]]*\]")

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from preflight.synth import ROOT, UsageError
+from preflight.cli import ROOT, UsageError
 
 CONFIG_DOC = ROOT / "docs" / "config.md"
 README = ROOT / "README.md"

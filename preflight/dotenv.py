@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from preflight.synth import ROOT, Project, UsageError, stack_config
+from preflight.cli import ROOT, UsageError
+from preflight.synth import Project, stack_config
 from stacks.sections.runtime import RUNTIME_KEYS, RuntimeSections
 
 DEFAULT_STACK = "dev"

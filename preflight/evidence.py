@@ -41,7 +41,7 @@ import yaml
 
 from preflight import scan as scan_mod
 from preflight import tfplan
-from preflight.mocks import SECRET_MARKER
+from preflight.snapshot import SECRET_MARKER
 
 MANIFEST = "manifest.json"
 FORMAT = "controlplane-evidence/1"
@@ -373,7 +373,8 @@ def build_bundles(
 
     ``snapshots``, when given, are used instead of synthesizing (they must be of this project).
     """
-    from preflight.synth import ROOT, Project, dumps, synthesize
+    from preflight.cli import ROOT
+    from preflight.synth import Project, dumps, synthesize
 
     project_dir = ROOT if project_dir is None else project_dir
     project = Project.load(project_dir)
@@ -493,7 +494,8 @@ def _join(target: str, sub: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from preflight.synth import Project, UsageError
+    from preflight.cli import UsageError
+    from preflight.synth import Project
 
     errors: tuple[type[BaseException], ...] = (EvidenceError, UsageError, *_storage_errors())
     try:
@@ -506,7 +508,7 @@ def run(args: argparse.Namespace) -> int:
             return 1 if problems else 0
         if not args.out:
             raise EvidenceError("name where the bundle goes: --out DIR|s3://...|gs://...")
-        from preflight.synth import ROOT
+        from preflight.cli import ROOT
 
         project_dir = args.project or ROOT
         stacks = Project.load(project_dir).stacks() if args.all else [args.stack]

@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from preflight import graph_wiring as wiring
+from preflight.cli import ROOT, UsageError
 from preflight.graph_wiring import is_node, kind
-from preflight.synth import ROOT, STACKS, UsageError
+from preflight.synth import STACKS
 
 FORMATS = ("mermaid", "dot", "svg")
 LEVELS = ("components", "resources")

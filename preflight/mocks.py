@@ -17,10 +17,9 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import resource_pb2
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""Pulumi's sentinel for a value not known until apply."""
-# The redaction marker and the wire signature below are not secrets.
-SECRET_MARKER = "[secret]"  # noqa: S105  # nosec B105
+from preflight.snapshot import SECRET_MARKER, UNKNOWN, secret_marker
+
+# The wire signatures below are not secrets.
 
 _SIG = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105
@@ -74,7 +73,7 @@ class Normaliser:
         import json
 
         text = json.dumps(value, sort_keys=True).encode()
-        return f"[secret:{hmac.new(self.fingerprint_key, text, hashlib.sha256).hexdigest()[:16]}]"
+        return secret_marker(hmac.new(self.fingerprint_key, text, hashlib.sha256).hexdigest()[:16])
 
 
 @dataclass

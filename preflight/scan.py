@@ -713,7 +713,8 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from preflight.synth import Project, UsageError, synthesize
+    from preflight.cli import UsageError
+    from preflight.synth import Project, synthesize
 
     try:
         stacks = [args.stack] if args.stack else Project.load().stacks()

@@ -20,14 +20,10 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from preflight.cli import ROOT, UsageError
+from preflight.snapshot import FINGERPRINT_ENV
+
 STACKS = ("dev", "staging", "prod")
-FINGERPRINT_ENV = "PREFLIGHT_SECRET_FINGERPRINT_KEY"
-"""When set, secrets show as ``[secret:<hmac>]`` keyed by its value (used by ``preflight diff``)."""
-
-
-class UsageError(Exception):
-    """Bad command-line input or configuration: one line, exit code 2."""
 
 
 @dataclass(frozen=True)

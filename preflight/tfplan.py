@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from preflight.mocks import UNKNOWN
+from preflight.snapshot import UNKNOWN, is_secret_marker
 
 MAPPING_PATH = Path(__file__).with_name("tfmapping.json")
 
@@ -48,7 +48,6 @@ KEEP_KNOWN_DEPENDENT = frozenset({"member"})
 
 _NAME_RE = re.compile(r"[^A-Za-z0-9_-]")
 # "[secret]", or "[secret:<hmac>]" when synth ran with a fingerprint key (preflight diff).
-_SECRET_RE = re.compile(r"^\[secret(:[0-9a-f]+)?\]$")
 
 
 class TfplanError(Exception):
@@ -108,7 +107,7 @@ def _is_dropped(value: Any) -> str | None:
     """'unknown' or 'secret' when the value must not be exported."""
     if value == UNKNOWN:
         return "unknown"
-    if isinstance(value, str) and _SECRET_RE.match(value):
+    if is_secret_marker(value):
         return "secret"
     return None
 

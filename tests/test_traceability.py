@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 
 DOC = (ROOT / "docs" / "traceability.md").read_text()
 

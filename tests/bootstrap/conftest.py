@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from preflight.synth import ROOT, synthesize
+from preflight.cli import ROOT
+from preflight.synth import synthesize
 
 BOOTSTRAP = ROOT / "bootstrap"
 

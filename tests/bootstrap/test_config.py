@@ -9,7 +9,8 @@ import yaml
 
 from bootstrap.config import ConfigError, validate
 from bootstrap.layout import physical_names
-from preflight.synth import UsageError, synthesize
+from preflight.cli import UsageError
+from preflight.synth import synthesize
 from tests.bootstrap.conftest import BOOTSTRAP
 
 P = "config error in stack 'org': "

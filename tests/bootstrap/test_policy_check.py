@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from preflight.__main__ import main
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 
 
 def test_preflight_check_passes_on_the_bootstrap_program(capsys) -> None:

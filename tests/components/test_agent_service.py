@@ -11,7 +11,7 @@ import yaml
 
 from components.agent_service import AgentService, AgentServiceArgs, traffic_plan
 from components.secret_vault import SecretVault, SecretVaultArgs
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 from stacks.naming import Environment
 from stacks.sections.runtime import RuntimeSections
 from tests.components.conftest import (

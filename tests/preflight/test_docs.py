@@ -6,7 +6,7 @@ import re
 import shlex
 
 from preflight.__main__ import build_parser, main
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 from tests.stacks.test_config import bad_stack_file
 
 README = (ROOT / "README.md").read_text()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from preflight import dotenv
-from preflight.synth import ROOT, UsageError
+from preflight.cli import ROOT, UsageError
 from tests.components.conftest import CANARY, example
 
 EXPECTED = """\

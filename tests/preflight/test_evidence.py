@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from preflight import evidence
+from preflight.cli import ROOT
 from preflight.evidence import LocalStore, verify, write_bundle
-from preflight.synth import ROOT
 
 STACKS = ["dev", "staging", "prod"]
 

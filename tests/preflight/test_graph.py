@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from preflight import graph
+from preflight.cli import ROOT, UsageError
 from preflight.graph_wiring import edges, kind
-from preflight.synth import ROOT, UsageError
 
 ORG, ENV, PROJECT = "acme", "dev", "acme-cp-dev"
 SERVICES = ("agent", "frontend", "planner", "executor", "gateway", "indexer")

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from collections import Counter
 
+from preflight.cli import ROOT
 from preflight.preview import render
-from preflight.synth import ROOT
 
 
 def test_tree_nests_children_under_their_component(snapshots) -> None:

@@ -6,7 +6,8 @@ import json
 import subprocess
 import sys
 
-from preflight.synth import ROOT, dumps
+from preflight.cli import ROOT
+from preflight.synth import dumps
 from tests.conftest import resources_of
 
 ACCESS = {

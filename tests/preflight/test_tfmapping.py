@@ -19,7 +19,7 @@ from typing import Any
 import pulumi._types as pulumi_types
 import pytest
 
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 
 MAPPING = json.loads((ROOT / "preflight" / "tfmapping.json").read_text())
 METADATA = ROOT.parent / "shared" / "data" / "pulumi-gcp-bridge-metadata.json"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from preflight import tfplan
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 from preflight.tfplan import UNKNOWN, export_plan
 
 PROJECT = "acme-cp-dev"

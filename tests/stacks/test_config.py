@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from preflight.__main__ import main
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 
 CORPUS = Path(__file__).parent / "bad_configs"
 P = "config error in stack 'prod': "

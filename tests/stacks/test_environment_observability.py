@@ -23,8 +23,8 @@ import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
 from preflight.__main__ import main
+from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from preflight.synth import ROOT
 from tests.conftest import resources_of
 
 MONITOR = "datadog:index/monitor:Monitor"

@@ -18,8 +18,8 @@ import pytest
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
+from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from preflight.synth import ROOT
 from tests.conftest import resources_of
 
 SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"

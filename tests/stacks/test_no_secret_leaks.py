@@ -39,8 +39,9 @@ from pulumi.runtime.mocks import MockResourceArgs
 
 from preflight import check, diff, dotenv, graph, preview, synth
 from preflight.__main__ import main
+from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from preflight.synth import ROOT, Project, synthesize
+from preflight.synth import Project, synthesize
 from stacks.config import SECRET_KEYS
 
 STACKS = ("dev", "staging", "prod")

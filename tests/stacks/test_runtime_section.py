@@ -15,7 +15,7 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from preflight.synth import ROOT
+from preflight.cli import ROOT
 from stacks.sections.runtime import RuntimeSections, validate_for_env
 from tests.components.conftest import CANARY, EXAMPLE, PROD_CHANGES, example
 from tests.conftest import resources_of

@@ -1,0 +1,35 @@
+"""The command shell every ``python -m preflight`` subcommand shares.
+
+One ``UsageError`` (bad input: one line on stderr, exit code 2), one progress printer (stderr,
+flushed, so long steps show while they run), one error format and the repository root the
+commands default to.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository root: the default Pulumi project directory of every command."""
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+"""A check failed: a mandatory policy violation, a failed scan check, a stale generated doc."""
+EXIT_USAGE = 2
+"""Bad command-line input or configuration."""
+
+
+class UsageError(Exception):
+    """Bad command-line input or configuration: one line, exit code 2."""
+
+
+def progress(message: str, *, command: str = "preflight") -> None:
+    """One progress line on stderr, flushed at once (stdout stays the command's result)."""
+    print(f"{command}: {message}", file=sys.stderr, flush=True)
+
+
+def error(message: str, *, command: str = "preflight") -> None:
+    """An error in the one format every command uses: ``<command>: error: <line>``."""
+    for line in str(message).splitlines():
+        print(f"{command}: error: {line}", file=sys.stderr)
