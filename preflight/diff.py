@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import synth as synth_mod
-from preflight.snapshot import FINGERPRINT_ENV, SECRET_RE, UNKNOWN
+from preflight.snapshot import FINGERPRINT_ENV, OP_ORDER, OP_SIGNS, SECRET_RE, UNKNOWN
 
 MARKDOWN_LIMIT = 60_000
 """GitHub rejects comments over 65,536 characters; stay well below."""
@@ -125,8 +125,6 @@ _OPTIONS = (
     "additionalSecretOutputs",
     "provider",
 )
-_OP_ORDER = {"delete": 0, "replace": 1, "update": 2, "create": 3}
-_OP_SIGN = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 
 
 class UsageError(Exception):
@@ -504,7 +502,7 @@ def diff_snapshots(
         _protect_notes(change)
         result.resources.append(change)
     _note_moves(result)
-    result.resources.sort(key=lambda r: (_OP_ORDER[r.op], r.type, r.name, r.urn))
+    result.resources.sort(key=lambda r: (OP_ORDER[r.op], r.type, r.name, r.urn))
     return result
 
 
@@ -590,7 +588,7 @@ def _change_line(change: PropertyChange) -> str:
 
 
 def _resource_lines(r: ResourceChange) -> list[str]:
-    head = f"- `{_OP_SIGN[r.op]}` {r.op} `{r.type}` **{r.name}**"
+    head = f"- `{OP_SIGNS[r.op]}` {r.op} `{r.type}` **{r.name}**"
     if r.data_loss:
         head += " ⚠️ data loss: " + str(r.stateful)
     if r.op == "replace":

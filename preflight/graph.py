@@ -43,6 +43,7 @@ from typing import Any
 from preflight import graph_wiring as wiring
 from preflight.cli import ROOT, UsageError
 from preflight.graph_wiring import is_node, kind
+from preflight.snapshot import OP_SIGNS
 from preflight.synth import STACKS
 
 FORMATS = ("mermaid", "dot", "svg")
@@ -59,7 +60,6 @@ MERMAID_MAX_TEXT = 50_000
 
 OPS = ("create", "update", "replace", "delete")
 """The operations :func:`change_diagram` accepts, as ``preflight.diff`` names them."""
-OP_SIGNS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 _OP_PRIORITY = {"delete": 0, "replace": 1, "update": 2, "create": 3}
 DEFAULT_CHANGE_BUDGET = 8_000
 """Characters of the change diagram (fences included), well under a PR comment's limit."""

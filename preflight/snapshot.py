@@ -29,6 +29,13 @@ FINGERPRINT_ENV = "PREFLIGHT_SECRET_FINGERPRINT_KEY"
 """When set, secrets show as ``[secret:<hmac>]`` keyed by its value (used by ``preflight diff``)."""
 
 
+OPS = ("delete", "replace", "update", "create")
+"""What a change does to one resource, in the order reviews list them (losses first)."""
+OP_ORDER = {op: i for i, op in enumerate(OPS)}
+OP_SIGNS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+"""The sign ``pulumi preview`` shows before a resource for each operation."""
+
+
 def secret_marker(fingerprint: str | None = None) -> str:
     """``[secret]``, or ``[secret:<fingerprint>]`` when a fingerprint is given."""
     return f"[secret:{fingerprint}]" if fingerprint else SECRET_MARKER
