@@ -2,7 +2,7 @@
 
 import pulumi
 
-from stacks import config
+from config import stack as config
 from stacks.environment import build_environment
 
 outputs = build_environment(config.load())

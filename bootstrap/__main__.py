@@ -4,10 +4,13 @@ import sys
 from pathlib import Path
 
 # The Pulumi CLI runs this file from bootstrap/; its modules live in the `bootstrap` package
-# and share `stacks` with the environment program, both importable from the repository root.
+# and share the kernel (`controlplane`) and the config base (`config`) with the environment
+# program, all importable from the repository root. The root goes first so that `config` is the
+# project's package, never `bootstrap/config.py` found through this file's own folder.
 _ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+if _ROOT in sys.path:
+    sys.path.remove(_ROOT)
+sys.path.insert(0, _ROOT)
 
 import pulumi  # noqa: E402
 

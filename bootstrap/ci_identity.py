@@ -19,7 +19,7 @@ from bootstrap.layout import (
     role_slug,
     service_account_resource,
 )
-from stacks.naming import Environment
+from controlplane.naming import Environment
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,8 @@ import pulumi
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bootstrap.layout import ENVIRONMENTS, Names, physical_names
-from stacks.naming import Environment
-from stacks.sections.base import Model
-from stacks.sections.environment import PRIMITIVE_ROLES
-from stacks.validation import (
+from config.base import Model
+from config.errors import (
     ConfigError,
     ErrorFormatter,
     found,
@@ -25,6 +23,8 @@ from stacks.validation import (
     runtime_config,
     runtime_secret_keys,
 )
+from controlplane.fields import PRIMITIVE_ROLES, GroupMember, Org, ProjectId, is_region, is_role
+from controlplane.naming import Environment
 
 NAMESPACE = "controlplane-bootstrap"
 PROVIDER_KEYS = frozenset({"gcp:project"})
@@ -84,10 +84,6 @@ Project IAM administration is granted separately, only under the condition that 
 IMPERSONATING_ROLES = frozenset({"roles/iam.serviceAccountUser", "roles/iam.serviceAccountAdmin"})
 """Roles a deployer holds itself but must not hand on: they let the holder act as the runtime."""
 
-_ROLE_RE = re.compile(r"^roles/[A-Za-z][A-Za-z0-9_.]*$")
-_PROJECT_ID_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
-_GROUP_RE = re.compile(r"^group:[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _REF_RE = re.compile(r"^refs/(heads|tags)/[^\s:~^?*\[\\]+$")
 _GITHUB_ENV_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
@@ -99,7 +95,7 @@ def _check_roles(roles: tuple[str, ...], *, grantable: bool) -> tuple[str, ...]:
             raise ValueError(
                 f"predefined roles instead of the primitive {role} (e.g. roles/run.admin)"
             )
-        if not _ROLE_RE.match(role):
+        if not is_role(role, custom=False):
             raise ValueError(
                 f"a predefined role like roles/<service>.<role> instead of {role!r} "
                 "(custom roles could be widened after review)"
@@ -148,18 +144,13 @@ class GithubGate(Model):
 class EnvironmentTarget(Model):
     """One shared environment as the bootstrap sees it: its project and its CI gate."""
 
-    project_id: str = Field(description="The GCP project the environment's stack deploys into.")
+    project_id: ProjectId = Field(
+        description="The GCP project the environment's stack deploys into."
+    )
     github: GithubGate = Field(
         default_factory=GithubGate,
         description="Extra limits on the GitHub jobs that may impersonate this deployer.",
     )
-
-    @field_validator("project_id")
-    @classmethod
-    def _project(cls, value: str) -> str:
-        if not _PROJECT_ID_RE.match(value):
-            raise ValueError("a GCP project ID (6-30 lowercase letters, digits, '-')")
-        return value
 
 
 class Environments(Model):
@@ -192,8 +183,8 @@ class Environments(Model):
 class BootstrapConfig(Model):
     """The whole configuration of the bootstrap stack."""
 
-    org: str = Field(description="Short organisation prefix of every physical name, e.g. acme.")
-    project_id: str = Field(
+    org: Org = Field(description="Short organisation prefix of every physical name, e.g. acme.")
+    project_id: ProjectId = Field(
         description="The GCP project holding the state bucket, the keys and the CI identity."
     )
     project_number: str = Field(
@@ -201,7 +192,7 @@ class BootstrapConfig(Model):
         "--format='value(projectNumber)'`)."
     )
     location: str = Field(description="Region of the bucket and the keys, e.g. europe-west1.")
-    operators_group: str = Field(
+    operators_group: GroupMember = Field(
         description="The operators group as an IAM member: `group:<email>`."
     )
     github_repository: str = Field(description="The one repository CI runs from: `owner/repo`.")
@@ -239,20 +230,11 @@ class BootstrapConfig(Model):
     @field_validator("org")
     @classmethod
     def _org(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9]{1,9}", value):
-            raise ValueError("2-10 lowercase letters or digits starting with a letter, e.g. acme")
         if value.startswith("goog") or "google" in value or value == "gcp":
             raise ValueError(
                 "a prefix without 'goog'/'google' and other than 'gcp' "
                 "(bucket and pool names refuse them)"
             )
-        return value
-
-    @field_validator("project_id")
-    @classmethod
-    def _project(cls, value: str) -> str:
-        if not _PROJECT_ID_RE.match(value):
-            raise ValueError("a GCP project ID (6-30 lowercase letters, digits, '-')")
         return value
 
     @field_validator("project_number")
@@ -265,17 +247,10 @@ class BootstrapConfig(Model):
     @field_validator("location")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION_RE.match(value):
+        if not is_region(value):
             raise ValueError(
                 "a single region such as europe-west1 (CMEK keys must sit in the bucket's region)"
             )
-        return value
-
-    @field_validator("operators_group")
-    @classmethod
-    def _group(cls, value: str) -> str:
-        if not _GROUP_RE.match(value):
-            raise ValueError("a group as an IAM member, e.g. group:cp-operations@example.com")
         return value
 
     @field_validator("github_repository")

@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from stacks.naming import Environment, Naming
-from stacks.sections.environment import MATRIX
+from controlplane.naming import Environment, Naming
+from controlplane.playbook import MATRIX
 
 ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 

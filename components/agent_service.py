@@ -22,8 +22,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secret_vault import SecretBinding
-from stacks.naming import Naming, slug
-from stacks.sections.runtime import ProbeSpec, ServiceSpec
+from config.runtime import ProbeSpec, ServiceSpec
+from controlplane.naming import Naming, slug
 
 STABLE_TAG = "stable"
 CANDIDATE_TAG = "candidate"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from stacks.naming import slug
-from stacks.sections.base import IamBindings
+from config.base import IamBindings
+from controlplane.naming import slug
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from stacks.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
-from stacks.sections.runtime import LoggingSpec
+from config.runtime import LoggingSpec
+from controlplane.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
 
 COMPONENT = "logs"
 AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secret_vault import SecretBinding
-from stacks.naming import Naming
-from stacks.sections.runtime import JOB_CADENCE, MaintenanceSpec
+from config.runtime import JOB_CADENCE, MaintenanceSpec
+from controlplane.naming import Naming
 
 COMPONENT = "maint"
 INVOKER_ROLE = "roles/run.invoker"

@@ -1,7 +1,7 @@
 """MaintenanceWindows: the weekly maintenance window of playbook §9 as a Datadog downtime.
 
 Staging: Saturdays 02:00-04:00 UTC; production: Sundays 03:00-05:00 UTC (the config is
-checked against the playbook in :func:`stacks.sections.observability.environment_problems`).
+checked against the playbook in :func:`config.observability.environment_problems`).
 
 pulumi-datadog 5.17 marks ``datadog.Downtime`` deprecated and recommends
 ``datadog.DowntimeSchedule`` (Downtime API v2), whose recurring schedule is an RFC 5545
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_datadog as datadog
 
-from stacks.naming import Naming
-from stacks.sections.observability import MaintenanceWindowSection
+from config.observability import MaintenanceWindowSection
+from controlplane.naming import Naming
 
 BYDAY = {
     "monday": "MO",

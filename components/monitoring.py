@@ -6,7 +6,7 @@ the agent's service (``{env:prod,service:...}``), is tagged ``env``, ``service``
 ``team`` and ``alert:<slug>``, and has a message that links ``docs/runbooks/<slug>.md`` and
 mentions the notification targets that ``controlplane:routing`` gives its severity.
 
-Scales (see :mod:`stacks.sections.observability`): rates are ratios 0-1, latencies seconds,
+Scales (see :mod:`config.observability`): rates are ratios 0-1, latencies seconds,
 counts are summed over the window with ``.as_count()``.
 
 Monitor names start with ``[<severity>]``: the on-call service's event orchestration reads that
@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_datadog as datadog
 
-from stacks.naming import Naming
-from stacks.sections.observability import (
+from config.observability import (
     PAGERDUTY,
     PLAYBOOK,
     AnomalyAlert,
@@ -31,6 +30,7 @@ from stacks.sections.observability import (
     Severity,
     window_minutes,
 )
+from controlplane.naming import Naming
 
 PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
 """Datadog monitor priority (P1 most urgent) per severity."""

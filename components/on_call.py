@@ -26,8 +26,8 @@ import pulumi
 import pulumi_datadog as datadog
 import pulumi_pagerduty as pagerduty
 
-from stacks.naming import Naming
-from stacks.sections.observability import OnCallSection, Role, Severity
+from config.observability import OnCallSection, Role, Severity
+from controlplane.naming import Naming
 
 DATADOG_VENDOR = "Datadog"
 """The PagerDuty vendor the service integration is for."""

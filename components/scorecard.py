@@ -22,8 +22,8 @@ import pulumi_datadog as datadog
 
 from components.monitoring import number, scope
 from components.slos import SLO_SLUGS
-from stacks.naming import Naming
-from stacks.sections.observability import MonitoringSection
+from config.observability import MonitoringSection
+from controlplane.naming import Naming
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 import pulumi
 import pulumi_gcp as gcp
 
-from stacks.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
-from stacks.sections.runtime import SecretSpec, VaultSpec
+from config.runtime import SecretSpec, VaultSpec
+from controlplane.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 PUBLISHER_ROLE = "roles/pubsub.publisher"

@@ -24,8 +24,7 @@ from components.monitoring import (
     number,
     scope,
 )
-from stacks.naming import Naming
-from stacks.sections.observability import (
+from config.observability import (
     BurnRateAlert,
     CountSlo,
     LatencySlo,
@@ -34,6 +33,7 @@ from stacks.sections.observability import (
     SlosSection,
     SloTargets,
 )
+from controlplane.naming import Naming
 
 SLO_SLUGS = {
     "missionCompletion": "mission-completion",

@@ -20,8 +20,8 @@ from components.supabase_provider import (
     SupabaseSettings,
     SupabaseSettingsProvider,
 )
-from stacks.naming import Environment
-from stacks.sections.supabase import SupabaseSection, check_for_env
+from config.supabase import SupabaseSection, check_for_env
+from controlplane.naming import Environment
 
 
 @dataclass(frozen=True)

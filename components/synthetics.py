@@ -21,8 +21,8 @@ import pulumi
 import pulumi_datadog as datadog
 
 from components.monitoring import PRIORITY, RENOTIFY_MINUTES, alert_message, monitor_name
-from stacks.naming import Naming
-from stacks.sections.observability import MonitoringSection, RoutingSection, Severity
+from config.observability import MonitoringSection, RoutingSection, Severity
+from controlplane.naming import Naming
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,11 @@ def _default(field: Any, parent_default: Any, name: str) -> str:
     if isinstance(value, BaseModel):
         return "see below"
     text = _as_written(value)
-    return f"`{text}`" if len(text) <= 80 else "see the model in `stacks/sections/`"
+    return f"`{text}`" if len(text) <= 80 else "see the model in `config/`"
 
 
 def _rows(model: type[BaseModel], prefix: str, parent_default: Any = None) -> list[str]:
-    from stacks.validation import container_depth, inner_model
+    from config.errors import container_depth, inner_model
 
     rows = []
     for name, field in model.model_fields.items():
@@ -88,12 +88,12 @@ def _rows(model: type[BaseModel], prefix: str, parent_default: Any = None) -> li
 
 def config_reference() -> str:
     """docs/config.md: every key of the stack files, from the pydantic models."""
-    from stacks.config import PROJECT, SECRET_KEYS, StackConfig
+    from config.stack import PROJECT, SECRET_KEYS, StackConfig
 
     lines = [
         "# Stack configuration reference",
         "",
-        "Generated from `stacks/config.py` and `stacks/sections/` by `python -m preflight docs`;",
+        "Generated from `config/` by `python -m preflight docs`;",
         "a test fails when this file is stale. Keys are `controlplane:<key>` in",
         "`Pulumi.<stack>.yaml` unless the row says `gcp:`. Unknown keys are errors.",
         "",
@@ -115,7 +115,7 @@ def secrets_table(secret_keys: dict[str, str]) -> str:
 
 
 def readme_with_secrets(readme: str) -> str:
-    from stacks.config import SECRET_KEYS
+    from config.stack import SECRET_KEYS
 
     start, end = readme.find(SECRETS_START), readme.find(SECRETS_END)
     if start < 0 or end < start:

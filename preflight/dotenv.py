@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from config.runtime import RUNTIME_KEYS, RuntimeSections
 from preflight.cli import ROOT, UsageError
 from preflight.synth import Project, stack_config
-from stacks.sections.runtime import RUNTIME_KEYS, RuntimeSections
 
 DEFAULT_STACK = "dev"
 FILE_NAME = ".env.example"

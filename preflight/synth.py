@@ -108,10 +108,10 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
 
 
 def declared_secret_keys(project: Project) -> list[str]:
-    """Secret config keys the program reads with ``require_secret`` (see stacks/config.py)."""
+    """Secret config keys the program reads with ``require_secret`` (see config/stack.py)."""
     if project.main.resolve() != (ROOT / "__main__.py").resolve():
         return []
-    from stacks.config import SECRET_KEYS
+    from config.stack import SECRET_KEYS
 
     return sorted(SECRET_KEYS)
 

@@ -18,9 +18,9 @@ from components.secret_vault import SecretVault, SecretVaultArgs
 from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.synthetics import Synthetics, SyntheticsArgs
-from stacks.config import StackConfig
-from stacks.naming import Naming
-from stacks.sections.observability import ObservabilitySections
+from config.observability import ObservabilitySections
+from config.stack import StackConfig
+from controlplane.naming import Naming
 
 
 def access_iam(cfg: StackConfig) -> dict[str, list[str]]:

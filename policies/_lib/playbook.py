@@ -3,7 +3,7 @@
 DESIGN.md: "Thresholds live twice on purpose". The program declares its monitors, schedules and
 downtimes from the stack config; this module holds what playbook v2.0 says, independently, so
 that the alerting and change policies can fail when the program drifts. Never import the
-program's copy (``stacks.sections.observability``) here.
+program's copy (``config.observability``) here.
 
 Scales, chosen once for the pack (config can change a metric's scale, see ``Scale``): rates are
 ratios 0-1 (97 % is ``0.97``), latencies are seconds, counts are counts over the window.

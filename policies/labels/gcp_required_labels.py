@@ -23,7 +23,7 @@ META = Meta(
     severity="medium",
     section="§2 Environment Matrix: environment and data class per resource",
     remediation=(
-        "Pass labels=naming.labels(...) (stacks/naming.py) to the resource; it sets "
+        "Pass labels=naming.labels(...) (controlplane/naming.py) to the resource; it sets "
         "environment, data-class and managed-by for the stack's environment."
     ),
     on_missing="violation",

@@ -152,7 +152,7 @@ BAD: dict[str, tuple[dict[str, str], list[str]]] = {
         _with(operatorsGroup="user:alice@example.com"),
         [
             P + NS + 'operatorsGroup: found "user:alice@example.com", expected a group as an '
-            "IAM member, e.g. group:cp-operations@example.com"
+            "IAM member, e.g. group:sre@example.com"
         ],
     ),
     "bad_ref": (

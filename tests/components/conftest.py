@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from config.runtime import RuntimeSections
+from controlplane.naming import Environment, Naming
 from preflight.mocks import ControlPlaneMocks, Normaliser, RecordingMonitor, Registration
-from stacks.naming import Environment, Naming
-from stacks.sections.runtime import RuntimeSections
 
 PROJECT = "acme-cp-test"
 REGION = "europe-west1"

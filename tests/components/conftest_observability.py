@@ -16,9 +16,9 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 
+from config.observability import ObservabilitySections
+from controlplane.naming import Environment, Naming
 from preflight.mocks import ControlPlaneMocks, Normaliser, RecordingMonitor, Registration
-from stacks.naming import Environment, Naming
-from stacks.sections.observability import ObservabilitySections
 from tests.components.conftest import PROJECT, Registered, naming_for
 
 AGENT_SERVICE = "controlplane-agent"

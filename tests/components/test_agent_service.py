@@ -11,9 +11,9 @@ import yaml
 
 from components.agent_service import AgentService, AgentServiceArgs, traffic_plan
 from components.secret_vault import SecretVault, SecretVaultArgs
+from config.runtime import RuntimeSections
+from controlplane.naming import Environment
 from preflight.cli import ROOT
-from stacks.naming import Environment
-from stacks.sections.runtime import RuntimeSections
 from tests.components.conftest import (
     PROJECT,
     REGION,

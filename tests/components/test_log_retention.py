@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from components.log_retention import LogRetention, LogRetentionArgs
-from stacks.naming import Environment
-from stacks.sections.runtime import RuntimeSections
+from config.runtime import RuntimeSections
+from controlplane.naming import Environment
 from tests.components.conftest import (
     PROD_CHANGES,
     PROJECT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
 from components.secret_vault import SecretVault, SecretVaultArgs
-from stacks.sections.runtime import RuntimeSections
+from config.runtime import RuntimeSections
 from tests.components.conftest import PROJECT, REGION, Registered, naming_for, run_program, sections
 
 JOB = "gcp:cloudrunv2/job:Job"

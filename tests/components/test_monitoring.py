@@ -12,8 +12,8 @@ from components.monitoring import (
     monitor_name,
     notification_handles,
 )
+from config.observability import AnomalyAlert, RoutingSection
 from preflight.mocks import Registration
-from stacks.sections.observability import AnomalyAlert, RoutingSection
 from tests.components.conftest import naming_for
 from tests.components.conftest_observability import (
     AGENT_SERVICE,

@@ -8,8 +8,8 @@ import pulumi
 import pytest
 
 from components.secret_vault import SecretVault, SecretVaultArgs
-from stacks.naming import Environment
-from stacks.sections.runtime import RuntimeSections
+from config.runtime import RuntimeSections
+from controlplane.naming import Environment
 from tests.components.conftest import (
     CANARY,
     PROD_CHANGES,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components.slos import burn_rate_query
+from config.observability import BurnRateAlert
 from preflight.mocks import Registration
-from stacks.sections.observability import BurnRateAlert
 from tests.components.conftest_observability import (
     MONITOR,
     SLO,

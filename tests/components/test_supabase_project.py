@@ -12,8 +12,8 @@ import pytest
 from pulumi.runtime import mocks as pulumi_mocks
 
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
+from config.supabase import SupabaseSection
 from preflight.mocks import Normaliser, RecordingMonitor, Registration
-from stacks.sections.supabase import SupabaseSection
 
 REF = "abcdefghijklmnopqrst"
 TOKEN = "sbp_canary0component0token"

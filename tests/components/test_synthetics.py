@@ -6,8 +6,8 @@ import pulumi
 import pytest
 
 from components.synthetics import Synthetics, SyntheticsArgs
+from config.observability import MonitoringSection, RoutingSection
 from preflight.mocks import Registration
-from stacks.sections.observability import MonitoringSection, RoutingSection
 from tests.components.conftest import naming_for
 from tests.components.conftest_observability import (
     AGENT_URL,

@@ -7,7 +7,7 @@ import shlex
 
 from preflight.__main__ import build_parser, main
 from preflight.cli import ROOT
-from tests.stacks.test_config import bad_stack_file
+from tests.config.test_stack import bad_stack_file
 
 README = (ROOT / "README.md").read_text()
 
@@ -28,7 +28,7 @@ def test_stale_docs_are_reported(tmp_path, monkeypatch, capsys) -> None:
 
 
 def test_every_config_field_is_in_the_reference() -> None:
-    from stacks.config import StackConfig
+    from config.stack import StackConfig
 
     reference = (ROOT / "docs" / "config.md").read_text()
     for name, field in StackConfig.model_fields.items():

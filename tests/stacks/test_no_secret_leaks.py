@@ -1,6 +1,6 @@
 """No secret value reaches any output: canaries planted in every secret, then searched for.
 
-Every secret config key (``stacks.config.SECRET_KEYS``) gets a distinctive canary in place of
+Every secret config key (``config.stack.SECRET_KEYS``) gets a distinctive canary in place of
 the offline placeholder, and the mocks hand the Supabase keys resource (service-role key, JWT
 secret) and the PagerDuty integration (integration key) canaries as their outputs. The three
 stacks are synthesized in this process with a fingerprint key, so that each secret shows as
@@ -37,12 +37,12 @@ import yaml
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime.mocks import MockResourceArgs
 
+from config.stack import SECRET_KEYS
 from preflight import check, diff, dotenv, graph, preview, synth
 from preflight.__main__ import main
 from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
 from preflight.synth import Project, synthesize
-from stacks.config import SECRET_KEYS
 
 STACKS = ("dev", "staging", "prod")
 KEY = b"k"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from stacks.naming import Environment
+from controlplane.naming import Environment
 from tests.policies.alerting import shapes
 from tests.policies.conftest import make_resource
 

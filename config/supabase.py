@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from stacks.sections.base import Model
+from config.base import Model
 
 PASSWORD_CHARACTER_SETS: dict[str, str] = {
     "any": "",

@@ -15,8 +15,8 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from config.runtime import RuntimeSections, validate_for_env
 from preflight.cli import ROOT
-from stacks.sections.runtime import RuntimeSections, validate_for_env
 from tests.components.conftest import CANARY, EXAMPLE, PROD_CHANGES, example
 from tests.conftest import resources_of
 
@@ -99,7 +99,7 @@ def test_from_config_must_be_a_declared_secret_key() -> None:
     assert msg == (
         "Value error, one of the secret config keys composioApiKey, datadogApiKey, "
         "geminiApiKey, googleOauthClientSecret, supabaseDbPassword (new keys are added to "
-        "SECRET_CONFIG_KEYS in stacks/sections/runtime.py)"
+        "SECRET_CONFIG_KEYS in config/runtime.py)"
     )
 
 

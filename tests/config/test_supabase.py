@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from components.supabase_provider import SECTION_KEYS
-from stacks.sections.supabase import SupabaseSection, check_for_env
+from config.supabase import SupabaseSection, check_for_env
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = "abcdefghijklmnopqrst"

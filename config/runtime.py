@@ -35,8 +35,9 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from stacks.naming import Environment
-from stacks.sections.base import IamBindings, Model
+from config.base import IamBindings, Model
+from controlplane.fields import is_region, is_role
+from controlplane.naming import Environment
 
 RUNTIME_KEYS = ("services", "secrets", "vault", "maintenance", "logging", "containment")
 """The ``controlplane:<key>`` keys this module owns, in validation order."""
@@ -77,7 +78,6 @@ _IMAGE_RE = re.compile(
 _ENV_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _CREDENTIAL_RE = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)")
 _SERVICE_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
-_ROLE_RE = re.compile(r"^roles/[A-Za-z0-9_.]+$")
 _PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 _RFC3339_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DOW = {"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}
@@ -271,7 +271,7 @@ class ServiceSpec(Model):
     def _iam(cls, iam: IamBindings) -> IamBindings:
         problems: list[tuple[tuple[str | int, ...], Any, str]] = []
         for role, members in iam.items():
-            if not _ROLE_RE.match(role):
+            if not is_role(role, custom=False):
                 problems.append(((role,), role, "a role name like roles/run.invoker"))
             for i, member in enumerate(members):
                 if member in _PUBLIC_MEMBERS:
@@ -347,7 +347,7 @@ class SecretSpec(Model):
         if value is not None and value not in SECRET_CONFIG_KEYS:
             raise ValueError(
                 f"one of the secret config keys {', '.join(sorted(SECRET_CONFIG_KEYS))} "
-                "(new keys are added to SECRET_CONFIG_KEYS in stacks/sections/runtime.py)"
+                "(new keys are added to SECRET_CONFIG_KEYS in config/runtime.py)"
             )
         return value
 
@@ -386,7 +386,7 @@ class VaultSpec(Model):
     @classmethod
     def _locations(cls, locations: list[str]) -> list[str]:
         for location in locations:
-            if not re.match(r"^[a-z]+-[a-z]+[0-9]$", location):
+            if not is_region(location):
                 raise ValueError(f"regions like europe-west1 (found {location!r})")
         if len(set(locations)) != len(locations):
             raise ValueError("each region once: remove the duplicate")

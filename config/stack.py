@@ -10,27 +10,28 @@ with ``require_secret`` by the components that need them.
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any
 
 import pulumi
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from stacks.naming import DataClass, Environment, Naming
-from stacks.sections.environment import MATRIX, AccessList, GcpSettings
-from stacks.sections.observability import ObservabilitySections
-from stacks.sections.observability import validate_for_env as observability_rules
-from stacks.sections.runtime import SECRET_CONFIG_KEYS, RuntimeSections
-from stacks.sections.runtime import validate_for_env as runtime_rules
-from stacks.sections.supabase import SupabaseSection
-from stacks.sections.supabase import check_for_env as supabase_rules
-from stacks.validation import (
+from config.environment import AccessList, GcpSettings
+from config.errors import (
     ConfigError,
     ErrorFormatter,
     parse,
     runtime_config,
     runtime_secret_keys,
 )
+from config.observability import ObservabilitySections
+from config.observability import validate_for_env as observability_rules
+from config.runtime import SECRET_CONFIG_KEYS, RuntimeSections
+from config.runtime import validate_for_env as runtime_rules
+from config.supabase import SupabaseSection
+from config.supabase import check_for_env as supabase_rules
+from controlplane.fields import Org
+from controlplane.naming import DataClass, Environment, Naming
+from controlplane.playbook import MATRIX
 
 PROJECT = "controlplane"
 
@@ -54,7 +55,7 @@ SECRET_KEYS.update({f"{PROJECT}:{key}": what for key, what in SECRET_CONFIG_KEYS
 class StackConfig(RuntimeSections, ObservabilitySections):
     """The whole configuration of one shared environment (one Pulumi stack)."""
 
-    org: str = Field(
+    org: Org = Field(
         description="Short organisation prefix of every physical name: `<org>-<env>-...`."
     )
     environment: Environment = Field(description="Which shared environment this stack is.")
@@ -67,13 +68,6 @@ class StackConfig(RuntimeSections, ObservabilitySections):
         description="Supabase project settings applied through the Management API "
         "(playbook §3, §6, §7)."
     )
-
-    @field_validator("org")
-    @classmethod
-    def _org(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9]{1,9}", value):
-            raise ValueError("2-10 lowercase letters or digits starting with a letter, e.g. acme")
-        return value
 
     @model_validator(mode="after")
     def _matrix(self) -> StackConfig:

@@ -1,6 +1,6 @@
 """Turning pydantic validation errors into the one-line config errors operators read.
 
-Shared by the environment program (stacks/config.py) and the bootstrap program
+Shared by the environment program (config/stack.py) and the bootstrap program
 (bootstrap/config.py): each line names the stack, the key path as written in the stack file,
 what was found and what is expected, and suggests the right spelling of a misspelt key.
 """

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from stacks.sections.observability import (
+from config.observability import (
     PLAYBOOK,
     MaintenanceWindowSection,
     MonitoringSection,

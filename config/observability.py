@@ -37,8 +37,8 @@ from pydantic import (
     model_validator,
 )
 
-from stacks.naming import Environment
-from stacks.sections.base import Model
+from config.base import Model
+from controlplane.naming import Environment
 
 Severity = Literal["critical", "high", "informational"]
 """Alert severities of playbook §4, most urgent first."""

@@ -1,1 +1,0 @@
-"""Typed sections of the stack configuration, one module per area; composed in stacks/config.py."""
