@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from preflight.cli import ROOT
 from preflight.synth import synthesize
-
-BOOTSTRAP = ROOT / "bootstrap"
+from tests.support.snapshots import BOOTSTRAP
 
 
 @pytest.fixture(scope="session")
@@ -32,18 +29,3 @@ def bootstrap_with(tmp_path: Path):
         return tmp_path
 
     return make
-
-
-def of_type(snapshot: dict[str, Any], type_token: str) -> list[dict[str, Any]]:
-    return [r for r in snapshot["resources"] if r["type"] == type_token]
-
-
-def one(snapshot: dict[str, Any], type_token: str, name: str) -> dict[str, Any]:
-    [found] = [r for r in of_type(snapshot, type_token) if r["name"] == name]
-    return found
-
-
-def policy(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """The bindings of an IAM policy resource's ``policyData``."""
-    bindings: list[dict[str, Any]] = json.loads(resource["inputs"]["policyData"])["bindings"]
-    return bindings

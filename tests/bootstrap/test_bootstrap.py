@@ -15,7 +15,7 @@ from bootstrap import config
 from bootstrap.layout import ATTRIBUTE_MAPPING, physical_names, principal_set, state_paths
 from bootstrap.program import outputs
 from preflight.synth import Project, stack_config
-from tests.bootstrap.conftest import BOOTSTRAP, of_type, policy
+from tests.support.snapshots import BOOTSTRAP, policy_bindings, resources_of
 
 BUCKET = "gcp:storage/bucket:Bucket"
 BUCKET_POLICY = "gcp:storage/bucketIAMPolicy:BucketIAMPolicy"
@@ -76,7 +76,7 @@ def _as_map(bindings: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def _state_bucket(snapshot: dict[str, Any]) -> dict[str, Any]:
-    [bucket] = [b for b in of_type(snapshot, BUCKET) if b["inputs"]["name"] == STATE_BUCKET]
+    [bucket] = [b for b in resources_of(snapshot, BUCKET) if b["inputs"]["name"] == STATE_BUCKET]
     return bucket
 
 
@@ -121,21 +121,21 @@ def test_state_bucket_keeps_noncurrent_versions_180_days(bootstrap_snapshot):
 def test_storage_cmek_key_exists_rotates_and_is_granted_before_the_buckets(
     bootstrap_snapshot,
 ):
-    [key] = [k for k in of_type(bootstrap_snapshot, KEY) if _key_id(k) == STORAGE_KEY]
+    [key] = [k for k in resources_of(bootstrap_snapshot, KEY) if _key_id(k) == STORAGE_KEY]
     assert key["protect"] is True, key["urn"]
     assert key["inputs"]["rotationPeriod"] == f"{90 * DAYS}s", key["urn"]
     [grant] = [
         p
-        for p in of_type(bootstrap_snapshot, KEY_POLICY)
+        for p in resources_of(bootstrap_snapshot, KEY_POLICY)
         if p["inputs"]["cryptoKeyId"] == STORAGE_KEY
     ]
-    assert _as_map(policy(grant)) == {
+    assert _as_map(policy_bindings(grant)) == {
         ENCRYPT_DECRYPT: [
             "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
         ]
     }, grant["urn"]
     # The storage service agent must hold the key before a bucket can be created with it.
-    for bucket in of_type(bootstrap_snapshot, BUCKET):
+    for bucket in resources_of(bootstrap_snapshot, BUCKET):
         assert bucket["inputs"]["encryption"]["defaultKmsKeyName"] == STORAGE_KEY, bucket["urn"]
         assert grant["urn"] in bucket["dependencies"], bucket["urn"]
 
@@ -143,9 +143,9 @@ def test_storage_cmek_key_exists_rotates_and_is_granted_before_the_buckets(
 def test_state_bucket_policy_is_operators_plus_each_deployer_on_its_own_stack(
     bootstrap_snapshot,
 ):
-    [bucket_policy] = of_type(bootstrap_snapshot, BUCKET_POLICY)
+    [bucket_policy] = resources_of(bootstrap_snapshot, BUCKET_POLICY)
     assert bucket_policy["inputs"]["bucket"] == "acme-prod-bootstrap-state"
-    bindings = policy(bucket_policy)
+    bindings = policy_bindings(bucket_policy)
     unconditional = [b for b in bindings if "condition" not in b]
     assert unconditional == [{"role": "roles/storage.objectAdmin", "members": [OPERATORS]}]
     conditional = [b for b in bindings if "condition" in b]
@@ -190,8 +190,8 @@ def _quoted(expression: str) -> list[str]:
 
 
 def test_no_deployer_condition_reaches_another_environments_state(bootstrap_snapshot):
-    [bucket_policy] = of_type(bootstrap_snapshot, BUCKET_POLICY)
-    for binding in policy(bucket_policy):
+    [bucket_policy] = resources_of(bootstrap_snapshot, BUCKET_POLICY)
+    for binding in policy_bindings(bucket_policy):
         if "condition" not in binding:
             continue
         [member] = binding["members"]
@@ -208,7 +208,7 @@ def test_no_deployer_condition_reaches_another_environments_state(bootstrap_snap
 
 
 def test_every_state_read_and_key_use_is_audited(bootstrap_snapshot):
-    [audit] = of_type(bootstrap_snapshot, "gcp:projects/iAMAuditConfig:IAMAuditConfig")
+    [audit] = resources_of(bootstrap_snapshot, "gcp:projects/iAMAuditConfig:IAMAuditConfig")
     assert audit["inputs"]["project"] == BOOTSTRAP_PROJECT
     assert audit["inputs"]["service"] == "allServices"
     assert sorted(c["logType"] for c in audit["inputs"]["auditLogConfigs"]) == [
@@ -219,10 +219,10 @@ def test_every_state_read_and_key_use_is_audited(bootstrap_snapshot):
 
 
 def test_audit_logs_are_kept_30_days_hot_and_180_days_cold(bootstrap_snapshot):
-    [hot] = of_type(bootstrap_snapshot, "gcp:logging/projectBucketConfig:ProjectBucketConfig")
+    [hot] = resources_of(bootstrap_snapshot, "gcp:logging/projectBucketConfig:ProjectBucketConfig")
     assert (hot["inputs"]["bucketId"], hot["inputs"]["retentionDays"]) == ("_Default", 30)
     [archive] = [
-        b for b in of_type(bootstrap_snapshot, BUCKET) if b["inputs"]["name"] == AUDIT_BUCKET
+        b for b in resources_of(bootstrap_snapshot, BUCKET) if b["inputs"]["name"] == AUDIT_BUCKET
     ]
     inputs = archive["inputs"]
     assert inputs["lifecycleRules"] == [
@@ -242,12 +242,12 @@ def test_audit_logs_are_kept_30_days_hot_and_180_days_cold(bootstrap_snapshot):
     )
     assert inputs["versioning"] == {"enabled": True}
     assert archive["protect"] is True
-    [sink] = of_type(bootstrap_snapshot, "gcp:logging/projectSink:ProjectSink")
+    [sink] = resources_of(bootstrap_snapshot, "gcp:logging/projectSink:ProjectSink")
     assert sink["inputs"]["destination"] == f"storage.googleapis.com/{AUDIT_BUCKET}"
     assert sink["inputs"]["filter"] == 'logName:"/logs/cloudaudit.googleapis.com%2F"'
     grants = sorted(
         (m["inputs"]["role"], m["inputs"]["member"])
-        for m in of_type(bootstrap_snapshot, "gcp:storage/bucketIAMMember:BucketIAMMember")
+        for m in resources_of(bootstrap_snapshot, "gcp:storage/bucketIAMMember:BucketIAMMember")
         if m["inputs"]["bucket"] == AUDIT_BUCKET
     )
     assert grants == [
@@ -263,8 +263,8 @@ def test_audit_logs_are_kept_30_days_hot_and_180_days_cold(bootstrap_snapshot):
 
 
 def test_each_stack_secrets_key_rotates_quarterly_and_has_exact_members(bootstrap_snapshot):
-    keys = {_key_id(k): k for k in of_type(bootstrap_snapshot, KEY)}
-    policies = {p["inputs"]["cryptoKeyId"]: p for p in of_type(bootstrap_snapshot, KEY_POLICY)}
+    keys = {_key_id(k): k for k in resources_of(bootstrap_snapshot, KEY)}
+    policies = {p["inputs"]["cryptoKeyId"]: p for p in resources_of(bootstrap_snapshot, KEY_POLICY)}
     for env in ENVS:
         key_id = f"{RING}/cryptoKeys/acme-{env}-stack-secrets"
         key = keys[key_id]
@@ -274,19 +274,20 @@ def test_each_stack_secrets_key_rotates_quarterly_and_has_exact_members(bootstra
         assert key["inputs"]["deletionPolicy"] == "PREVENT", key["urn"]
         assert key["inputs"]["labels"]["serves"] == env, key["urn"]
         # Operators create each stack's data key; that environment's CI only unwraps it.
-        assert _as_map(policy(policies[key_id])) == {
+        assert _as_map(policy_bindings(policies[key_id])) == {
             ENCRYPT_DECRYPT: [OPERATORS],
             DECRYPT: [DEPLOYER[env]],
         }, policies[key_id]["urn"]
     bootstrap_key = f"{RING}/cryptoKeys/acme-prod-bootstrap-secrets"
     assert keys[bootstrap_key]["protect"] is True
-    assert _as_map(policy(policies[bootstrap_key])) == {ENCRYPT_DECRYPT: [OPERATORS]}
+    assert _as_map(policy_bindings(policies[bootstrap_key])) == {ENCRYPT_DECRYPT: [OPERATORS]}
 
 
 def test_every_key_has_one_authoritative_policy_and_no_other_grant(bootstrap_snapshot):
-    keys = sorted(_key_id(k) for k in of_type(bootstrap_snapshot, KEY))
+    keys = sorted(_key_id(k) for k in resources_of(bootstrap_snapshot, KEY))
     assert (
-        sorted(p["inputs"]["cryptoKeyId"] for p in of_type(bootstrap_snapshot, KEY_POLICY)) == keys
+        sorted(p["inputs"]["cryptoKeyId"] for p in resources_of(bootstrap_snapshot, KEY_POLICY))
+        == keys
     )
     assert len(keys) == 5
     other_key_grants = [
@@ -295,7 +296,7 @@ def test_every_key_has_one_authoritative_policy_and_no_other_grant(bootstrap_sna
         if r["type"].startswith("gcp:kms/") and "IAM" in r["type"] and r["type"] != KEY_POLICY
     ]
     assert other_key_grants == []
-    for member in of_type(bootstrap_snapshot, PROJECT_MEMBER):
+    for member in resources_of(bootstrap_snapshot, PROJECT_MEMBER):
         assert not member["inputs"]["role"].startswith("roles/cloudkms."), member["urn"]
 
 
@@ -303,7 +304,7 @@ def test_every_key_has_one_authoritative_policy_and_no_other_grant(bootstrap_sna
 
 
 def test_wif_provider_accepts_only_this_repository(bootstrap_snapshot):
-    [provider] = of_type(bootstrap_snapshot, PROVIDER)
+    [provider] = resources_of(bootstrap_snapshot, PROVIDER)
     inputs = provider["inputs"]
     assert inputs["attributeCondition"] == 'assertion.repository == "acme/controlplane-infra"'
     assert inputs["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com"}
@@ -323,15 +324,15 @@ def test_wif_provider_accepts_only_this_repository(bootstrap_snapshot):
 
 def test_each_deployer_is_impersonable_only_by_its_principal_set(bootstrap_snapshot):
     policies = {
-        p["inputs"]["serviceAccountId"]: p for p in of_type(bootstrap_snapshot, ACCOUNT_POLICY)
+        p["inputs"]["serviceAccountId"]: p for p in resources_of(bootstrap_snapshot, ACCOUNT_POLICY)
     }
     assert len(policies) == 3
     for env in ENVS:
         sa = f"projects/{BOOTSTRAP_PROJECT}/serviceAccounts/{EMAIL[env]}"
-        assert policy(policies[sa]) == [
+        assert policy_bindings(policies[sa]) == [
             {"role": "roles/iam.workloadIdentityUser", "members": [PRINCIPALS[env]]}
         ], env
-    accounts = sorted(a["inputs"]["accountId"] for a in of_type(bootstrap_snapshot, ACCOUNT))
+    accounts = sorted(a["inputs"]["accountId"] for a in resources_of(bootstrap_snapshot, ACCOUNT))
     assert accounts == ["acme-dev-deployer", "acme-prod-deployer", "acme-staging-deployer"]
 
 
@@ -352,7 +353,7 @@ def test_prod_principal_needs_the_protected_branch_and_the_prod_environment():
 
 
 def test_each_deployer_holds_roles_only_on_its_own_project(bootstrap_snapshot):
-    members = of_type(bootstrap_snapshot, PROJECT_MEMBER)
+    members = resources_of(bootstrap_snapshot, PROJECT_MEMBER)
     assert len(members) == 3 * len(DEPLOYER_ROLES)
     for env in ENVS:
         mine = [m for m in members if m["inputs"]["member"] == DEPLOYER[env]]
@@ -398,7 +399,7 @@ def test_no_service_account_key_exists(bootstrap_snapshot):
 
 def test_labelable_resources_carry_the_prod_label_set(bootstrap_snapshot):
     # The whole bootstrap stack is held to prod's rules: it holds prod's state and identity.
-    labelled = of_type(bootstrap_snapshot, BUCKET) + of_type(bootstrap_snapshot, KEY)
+    labelled = resources_of(bootstrap_snapshot, BUCKET) + resources_of(bootstrap_snapshot, KEY)
     assert len(labelled) == 7
     for res in labelled:
         labels = dict(res["inputs"]["labels"])
@@ -455,7 +456,7 @@ def test_physical_names_fit_gcp_limits_for_the_longest_org():
 
 def test_outputs_name_what_the_program_declares(bootstrap_snapshot):
     out = outputs(_cfg())
-    keys = {_key_id(k) for k in of_type(bootstrap_snapshot, KEY)}
+    keys = {_key_id(k) for k in resources_of(bootstrap_snapshot, KEY)}
     assert out["secretsProviders"] == {
         env: f"gcpkms://{RING}/cryptoKeys/acme-{env}-stack-secrets" for env in ENVS
     }
@@ -466,7 +467,7 @@ def test_outputs_name_what_the_program_declares(bootstrap_snapshot):
     assert out["backendUrl"] == "gs://acme-prod-bootstrap-state"
     assert out["stateBucket"] == "acme-prod-bootstrap-state"
     assert out["deployers"] == EMAIL
-    [provider] = of_type(bootstrap_snapshot, PROVIDER)
+    [provider] = resources_of(bootstrap_snapshot, PROVIDER)
     assert out["workloadIdentityProvider"] == (
         "projects/123456789012/locations/global/workloadIdentityPools/"
         f"{provider['inputs']['workloadIdentityPoolId']}/providers/"

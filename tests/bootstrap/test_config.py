@@ -11,7 +11,7 @@ from bootstrap.config import ConfigError, validate
 from bootstrap.layout import physical_names
 from preflight.cli import UsageError
 from preflight.synth import synthesize
-from tests.bootstrap.conftest import BOOTSTRAP
+from tests.support.snapshots import BOOTSTRAP
 
 P = "config error in stack 'org': "
 NS = "controlplane-bootstrap:"
