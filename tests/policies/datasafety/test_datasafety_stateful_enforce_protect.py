@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.datasafety.protect_stateful import META
+from policies.datasafety.datasafety_stateful_enforce_protect import META
 
 NAME = META.name
 DETAIL = "protect is false: pass opts=ResourceOptions(protect=True)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.alerting.playbook_thresholds import META
+from policies.alerting.alerting_monitor_configure_playbook_thresholds import META
 from tests.policies.alerting import shapes
 
 NAME = META.name

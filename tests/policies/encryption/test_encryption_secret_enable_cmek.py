@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.encryption.secret_cmek import META
+from policies.encryption.encryption_secret_enable_cmek import META
 
 NAME = META.name
 SECRET = "gcp:secretmanager/secret:Secret"

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from policies.alerting.escalation_order import META
+from policies.alerting.alerting_escalation_enforce_playbook_order import META
 from tests.policies.alerting import shapes
 
 NAME = META.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.labels.gcp_required_labels import META
+from policies.labels.labels_gcp_missing_required_labels import META
 
 NAME = META.name
 BUCKET = "gcp:storage/bucket:Bucket"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.encryption.supabase_ssl import META
+from policies.encryption.encryption_supabase_enforce_ssl import META
 
 NAME = META.name
 SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"

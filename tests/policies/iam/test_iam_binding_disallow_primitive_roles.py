@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from policies.iam.no_primitive_roles import META
+from policies.iam.iam_binding_disallow_primitive_roles import META
 
 NAME = META.name
 MEMBER = "gcp:projects/iAMMember:IAMMember"

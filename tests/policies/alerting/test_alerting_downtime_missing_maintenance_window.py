@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from policies.alerting.maintenance_downtime import META
+from policies.alerting.alerting_downtime_missing_maintenance_window import META
 from tests.policies.alerting import shapes
 
 NAME = META.name

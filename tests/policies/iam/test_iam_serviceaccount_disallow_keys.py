@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.iam.no_service_account_keys import META
+from policies.iam.iam_serviceaccount_disallow_keys import META
 
 NAME = META.name
 KEY = "gcp:serviceaccount/key:Key"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.encryption.bucket_cmek import META
+from policies.encryption.encryption_bucket_enable_cmek import META
 
 NAME = META.name
 BUCKET = "gcp:storage/bucket:Bucket"

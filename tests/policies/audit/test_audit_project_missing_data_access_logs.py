@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.audit.data_access_logs import META
+from policies.audit.audit_project_missing_data_access_logs import META
 
 NAME = META.name
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"

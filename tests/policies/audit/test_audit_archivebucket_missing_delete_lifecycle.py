@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.audit.archive_lifecycle import META
+from policies.audit.audit_archivebucket_missing_delete_lifecycle import META
 
 NAME = META.name
 BUCKET = "gcp:storage/bucket:Bucket"

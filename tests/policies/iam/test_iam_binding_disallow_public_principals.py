@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from policies.iam.no_public_principals import META
+from policies.iam.iam_binding_disallow_public_principals import META
 
 NAME = META.name
 RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.credentials.secret_rotation import META
+from policies.credentials.credentials_secret_configure_rotation import META
 
 NAME = META.name
 SECRET = "gcp:secretmanager/secret:Secret"

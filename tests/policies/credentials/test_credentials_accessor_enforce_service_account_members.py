@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.credentials.accessor_service_accounts import META
+from policies.credentials.credentials_accessor_enforce_service_account_members import META
 
 NAME = META.name
 SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"

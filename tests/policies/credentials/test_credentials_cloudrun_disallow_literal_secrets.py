@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from policies.credentials.no_literal_credentials import META
+from policies.credentials.credentials_cloudrun_disallow_literal_secrets import META
 
 NAME = META.name
 SERVICE = "gcp:cloudrunv2/service:Service"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.labels.datadog_monitor_tags import META
+from policies.labels.labels_datadogmonitor_missing_required_tags import META
 
 NAME = META.name
 MONITOR = "datadog:index/monitor:Monitor"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.alerting.pagerduty_routing import META
+from policies.alerting.alerting_monitor_enforce_pagerduty_routing import META
 from tests.policies.alerting import shapes
 
 NAME = META.name

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from policies.changes.freeze import META
+from policies.changes.changes_stack_disallow_freeze_changes import META
 from preflight.analyzer_config import PolicyConfigError
 from tests.policies.conftest import load_config
 

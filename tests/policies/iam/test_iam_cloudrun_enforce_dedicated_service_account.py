@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.iam.dedicated_service_account import META
+from policies.iam.iam_cloudrun_enforce_dedicated_service_account import META
 
 NAME = META.name
 SERVICE = "gcp:cloudrunv2/service:Service"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.alerting.playbook_alerts import META
+from policies.alerting.alerting_monitor_missing_playbook_alerts import META
 from tests.policies.alerting import shapes
 
 NAME = META.name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.audit.log_hot_retention import META
+from policies.audit.audit_logbucket_configure_hot_retention import META
 
 NAME = META.name
 LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"

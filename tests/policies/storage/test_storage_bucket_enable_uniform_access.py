@@ -1,8 +1,8 @@
-"""CP-STO-002 storage-bucket-enforce-public-access-prevention."""
+"""CP-STO-001 storage-bucket-enable-uniform-access."""
 
 from __future__ import annotations
 
-from policies.storage.bucket_public_access_prevention import META
+from policies.storage.storage_bucket_enable_uniform_access import META
 
 NAME = META.name
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -13,35 +13,38 @@ def msg(detail: str) -> str:
 
 
 def bucket(make, **inputs):
-    return make(BUCKET, "logs-archive", {"name": "acme-prod-logs-archive", **inputs})
+    return make(
+        BUCKET, "logs-archive", {"name": "acme-prod-logs-archive", "location": "EU", **inputs}
+    )
 
 
 def test_compliant_baseline_passes(analyze, make):
-    assert analyze([bucket(make, publicAccessPrevention="enforced")]).of(NAME) == []
+    assert analyze([bucket(make, uniformBucketLevelAccess=True)]).of(NAME) == []
 
 
-def test_inherited_is_rejected(analyze, make):
-    resource = bucket(make, publicAccessPrevention="inherited")
+def test_false_is_rejected(analyze, make):
+    resource = bucket(make, uniformBucketLevelAccess=False)
     checked = analyze([resource])
     assert checked.of(NAME) == [
-        (resource["urn"], msg("publicAccessPrevention is 'inherited': set it to 'enforced'"))
+        (resource["urn"], msg("uniformBucketLevelAccess is False: set it to true"))
     ]
     assert checked.levels(NAME) == ["mandatory"]
 
 
 def test_missing_is_rejected_on_purpose(analyze, make):
-    # Decided: the provider default is 'inherited'.
+    # Decided: the provider default is false (per-object ACLs stay in force).
     resource = bucket(make)
     assert META.on_missing == "violation"
     assert analyze([resource]).of(NAME) == [
         (
             resource["urn"],
-            msg(
-                "publicAccessPrevention is not set (the default is 'inherited'): "
-                "set it to 'enforced'"
-            ),
+            msg("uniformBucketLevelAccess is not set (the default is false): set it to true"),
         )
     ]
+
+
+def test_dev_is_advisory(analyze, make):
+    assert analyze([bucket(make)], env="dev").levels(NAME) == ["advisory"]
 
 
 def test_exclude_pattern_exempts(analyze, make):
