@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from policies.alerting.alerting_downtime_missing_maintenance_window import META
-from tests.policies.alerting import shapes
+from tests.support import policies_alerting as shapes
 
 NAME = META.name
 PROD = "Sundays 03:00-05:00 UTC"

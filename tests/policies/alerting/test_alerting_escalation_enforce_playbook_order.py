@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from policies.alerting.alerting_escalation_enforce_playbook_order import META
-from tests.policies.alerting import shapes
+from tests.support import policies_alerting as shapes
 
 NAME = META.name
 PLAYBOOK = "primary on-call → secondary on-call → incident commander"

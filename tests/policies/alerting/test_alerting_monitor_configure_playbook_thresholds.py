@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.alerting.alerting_monitor_configure_playbook_thresholds import META
-from tests.policies.alerting import shapes
+from tests.support import policies_alerting as shapes
 
 NAME = META.name
 WHERE = "{env:prod,service:controlplane-agent}"

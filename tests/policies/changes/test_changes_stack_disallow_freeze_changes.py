@@ -13,7 +13,7 @@ import pytest
 
 from policies.changes.changes_stack_disallow_freeze_changes import META
 from preflight.analyzer_config import PolicyConfigError
-from tests.policies.conftest import load_config
+from tests.support.policies import load_config
 
 NAME = META.name
 Q4_2026 = "Q4 2026 weeks 12-13, 2026-12-17 to 2026-12-31 UTC"

@@ -1,12 +1,12 @@
 """The observability resources of one environment, hand-built in the components' exact shapes.
 
-The alerting policy tests and the compliant baselines (``make_corpus.py``) start from these:
-the §4 monitors of ``components/monitoring.py``, the schedules and escalation policy of
-``components/on_call.py``, Datadog's PagerDuty service object, and the weekly downtime of
+The alerting policy tests and the compliant baselines (``tests/policies/make_corpus.py``) start
+from these: the §4 monitors of ``components/monitoring.py``, the schedules and escalation policy
+of ``components/on_call.py``, Datadog's PagerDuty service object, and the weekly downtime of
 ``components/maintenance_windows.py``, with the example config of
-``tests/components/conftest_observability.py``. ``test_shapes.py`` synthesizes the real
-components under mocks and checks that these dicts are what they register, so the policy tests
-cannot drift from the program.
+``tests/components/conftest_observability.py``. ``tests/policies/alerting/test_shapes.py``
+synthesizes the real components under mocks and checks that these dicts are what they register,
+so the policy tests cannot drift from the program.
 
 Schedules carry an ``id`` input: that is how the engine shows them to stack policies after an
 update (outputs include the id), and what the escalation order is resolved against.
@@ -19,7 +19,7 @@ from typing import Any
 
 Resource = dict[str, Any]
 Make = Callable[..., Resource]
-"""``make(type, name, inputs)``: a snapshot resource (conftest.make_resource's signature)."""
+"""``make(type, name, inputs)``: a snapshot resource (``tests.support.policies.make_resource``)."""
 
 MONITOR = "datadog:index/monitor:Monitor"
 SERVICE_OBJECT = "datadog:pagerduty/serviceObject:ServiceObject"
