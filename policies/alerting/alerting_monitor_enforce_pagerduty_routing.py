@@ -15,7 +15,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, choice_list, string_list
 from policies._lib.meta import Meta
 from policies._lib.observability import (
     DATADOG_MONITOR,
@@ -51,42 +51,28 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "pagingEnvironments": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": ["staging", "prod"],
-        "description": (
-            "Values of the monitors' env tag whose paging severities must page (dev may route "
-            "them to Slack)."
-        ),
-    },
-    "pagingSeverities": {
-        "type": "array",
-        "items": {"type": "string", "enum": list(SEVERITIES)},
-        "default": ["critical", "high"],
-        "description": "Severities that page in the paging environments.",
-    },
-    "silentSeverities": {
-        "type": "array",
-        "items": {"type": "string", "enum": list(SEVERITIES)},
-        "default": ["informational"],
-        "description": "Severities that never mention PagerDuty, in any environment.",
-    },
-    "pagerDutyServices": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [],
-        "description": (
-            "PagerDuty service names Datadog knows from outside the stack (the integration "
-            "tile); the stack's datadog.pagerduty.ServiceObject names are always known."
-        ),
-    },
-    "monitorTypes": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [DATADOG_MONITOR, DATADOG_SYNTHETICS_TEST],
-        "description": "Resource types that notify through their message and severity tag.",
-    },
+    "pagingEnvironments": string_list(
+        ["staging", "prod"],
+        "Values of the monitors' env tag whose paging severities must page (dev may route "
+        "them to Slack).",
+    ),
+    "pagingSeverities": choice_list(
+        list(SEVERITIES), ["critical", "high"], "Severities that page in the paging environments."
+    ),
+    "silentSeverities": choice_list(
+        list(SEVERITIES),
+        ["informational"],
+        "Severities that never mention PagerDuty, in any environment.",
+    ),
+    "pagerDutyServices": string_list(
+        [],
+        "PagerDuty service names Datadog knows from outside the stack (the integration "
+        "tile); the stack's datadog.pagerduty.ServiceObject names are always known.",
+    ),
+    "monitorTypes": string_list(
+        [DATADOG_MONITOR, DATADOG_SYNTHETICS_TEST],
+        "Resource types that notify through their message and severity tag.",
+    ),
 }
 
 

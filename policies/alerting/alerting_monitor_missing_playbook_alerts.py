@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, choice_list
 from policies._lib.meta import Meta
 from policies._lib.observability import DATADOG_MONITOR, tags
 from policies._lib.playbook import ALERT_TAG_KEY, ALERTS, ALERTS_BY_SLUG
@@ -34,15 +34,12 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "requiredAlerts": {
-        "type": "array",
-        "items": {"type": "string", "enum": [alert.slug for alert in ALERTS]},
-        "default": [alert.slug for alert in ALERTS],
-        "description": (
-            "Slugs of the §4 alerts whose monitors the stack must declare (each monitor tagged "
-            "alert:<slug>)."
-        ),
-    },
+    "requiredAlerts": choice_list(
+        [alert.slug for alert in ALERTS],
+        [alert.slug for alert in ALERTS],
+        "Slugs of the §4 alerts whose monitors the stack must declare (each monitor tagged "
+        "alert:<slug>).",
+    ),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, choice_list, string_list
 from policies._lib.gcp import PROJECT_AUDIT_CONFIG
 from policies._lib.meta import Meta
 from policies._lib.policy import stack_policy, types
@@ -33,26 +33,21 @@ META = Meta(
 ALL_SERVICES = "allServices"
 
 CONFIG: Schema = {
-    "services": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [
+    "services": string_list(
+        [
             "cloudkms.googleapis.com",
             "run.googleapis.com",
             "secretmanager.googleapis.com",
             "storage.googleapis.com",
         ],
-        "description": (
-            "Services whose data-access logs must be on; an IAMAuditConfig for 'allServices' "
-            "covers every one of them."
-        ),
-    },
-    "logTypes": {
-        "type": "array",
-        "items": {"type": "string", "enum": ["ADMIN_READ", "DATA_READ", "DATA_WRITE"]},
-        "default": ["DATA_READ", "DATA_WRITE"],
-        "description": "Log types that must be on.",
-    },
+        "Services whose data-access logs must be on; an IAMAuditConfig for 'allServices' "
+        "covers every one of them.",
+    ),
+    "logTypes": choice_list(
+        ["ADMIN_READ", "DATA_READ", "DATA_WRITE"],
+        ["DATA_READ", "DATA_WRITE"],
+        "Log types that must be on.",
+    ),
 }
 
 

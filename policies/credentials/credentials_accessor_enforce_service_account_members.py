@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import iam_grants, is_iam_grant
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
@@ -31,18 +31,14 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "accessorRoles": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": ["roles/secretmanager.secretAccessor"],
-        "description": "Roles that read secret payloads.",
-    },
-    "allowedMemberPrefixes": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": ["serviceAccount:"],
-        "description": "Member prefixes that may hold an accessor role.",
-    },
+    "accessorRoles": string_list(
+        ["roles/secretmanager.secretAccessor"],
+        "Roles that read secret payloads.",
+        non_empty_items=False,
+    ),
+    "allowedMemberPrefixes": string_list(
+        ["serviceAccount:"], "Member prefixes that may hold an accessor role."
+    ),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import CLOUD_RUN_SERVICE_ACCOUNT_PATHS
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
@@ -36,10 +36,8 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "credentialWords": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [
+    "credentialWords": string_list(
+        [
             "KEY",
             "APIKEY",
             "TOKEN",
@@ -52,11 +50,9 @@ CONFIG: Schema = {
             "PRIVATE",
             "DSN",
         ],
-        "description": (
-            "A variable looks like a credential when one of the words of its name (split on "
-            "'_', '-' and '.', case-insensitive) is one of these."
-        ),
-    },
+        "A variable looks like a credential when one of the words of its name (split on "
+        "'_', '-' and '.', case-insensitive) is one of these.",
+    ),
 }
 
 _WORD_SPLIT = re.compile(r"[_\-.]+")

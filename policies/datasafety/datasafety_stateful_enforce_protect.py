@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import (
     BUCKET,
     KMS_CRYPTO_KEY,
@@ -38,21 +38,14 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "statefulTypes": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [SECRET, KMS_CRYPTO_KEY, BUCKET, PROJECT_LOG_BUCKET, SUPABASE_SETTINGS],
-        "description": "Resource types that hold state which a delete would lose.",
-    },
-    "statefulResourceKinds": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [SUPABASE_RESOURCE_KIND],
-        "description": (
-            "resourceKind inputs of generic pulumi-python:dynamic:Resource resources that "
-            "hold state."
-        ),
-    },
+    "statefulTypes": string_list(
+        [SECRET, KMS_CRYPTO_KEY, BUCKET, PROJECT_LOG_BUCKET, SUPABASE_SETTINGS],
+        "Resource types that hold state which a delete would lose.",
+    ),
+    "statefulResourceKinds": string_list(
+        [SUPABASE_RESOURCE_KIND],
+        "resourceKind inputs of generic pulumi-python:dynamic:Resource resources that hold state.",
+    ),
 }
 
 

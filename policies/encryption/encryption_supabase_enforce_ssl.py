@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import SUPABASE_RESOURCE_KIND, SUPABASE_SETTINGS, is_dynamic_kind
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
@@ -31,21 +31,11 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "types": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [SUPABASE_SETTINGS],
-        "description": "Type tokens of the Supabase settings resource.",
-    },
-    "resourceKinds": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [SUPABASE_RESOURCE_KIND],
-        "description": (
-            "resourceKind inputs that mark the settings on a generic "
-            "pulumi-python:dynamic:Resource."
-        ),
-    },
+    "types": string_list([SUPABASE_SETTINGS], "Type tokens of the Supabase settings resource."),
+    "resourceKinds": string_list(
+        [SUPABASE_RESOURCE_KIND],
+        "resourceKind inputs that mark the settings on a generic pulumi-python:dynamic:Resource.",
+    ),
     "sslEnforcementPath": {
         "type": "string",
         "pattern": "^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$",

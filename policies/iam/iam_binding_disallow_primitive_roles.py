@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import iam_grants, is_iam_grant
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
@@ -32,12 +32,11 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "roles": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": ["roles/owner", "roles/editor", "roles/viewer"],
-        "description": "Roles that count as primitive.",
-    },
+    "roles": string_list(
+        ["roles/owner", "roles/editor", "roles/viewer"],
+        "Roles that count as primitive.",
+        non_empty_items=False,
+    ),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import (
     CLOUD_RUN_SERVICE_IAM_BINDING,
     CLOUD_RUN_SERVICE_IAM_MEMBER,
@@ -39,21 +39,14 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "publicPrincipals": {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": ["allUsers", "allAuthenticatedUsers"],
-        "description": "Members that mean 'anyone'.",
-    },
-    "publicCloudRunServices": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [],
-        "description": (
-            "Cloud Run service names (patterns) that may grant invokerRole to the public, "
-            "matched against the IAM resource's `name` input (its last path segment)."
-        ),
-    },
+    "publicPrincipals": string_list(
+        ["allUsers", "allAuthenticatedUsers"], "Members that mean 'anyone'.", non_empty_items=False
+    ),
+    "publicCloudRunServices": string_list(
+        [],
+        "Cloud Run service names (patterns) that may grant invokerRole to the public, "
+        "matched against the IAM resource's `name` input (its last path segment).",
+    ),
     "invokerRole": {
         "type": "string",
         "default": "roles/run.invoker",

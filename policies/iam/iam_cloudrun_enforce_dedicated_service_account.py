@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, string_list
 from policies._lib.gcp import CLOUD_RUN_SERVICE_ACCOUNT_PATHS
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
@@ -35,12 +35,10 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "forbiddenServiceAccounts": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": ["*-compute@developer.gserviceaccount.com", "*@appspot.gserviceaccount.com"],
-        "description": "Shared default service accounts (patterns) a workload must not run as.",
-    },
+    "forbiddenServiceAccounts": string_list(
+        ["*-compute@developer.gserviceaccount.com", "*@appspot.gserviceaccount.com"],
+        "Shared default service accounts (patterns) a workload must not run as.",
+    ),
 }
 
 

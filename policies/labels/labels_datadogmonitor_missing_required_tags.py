@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, allowed_values
 from policies._lib.gcp import DATADOG_MONITOR
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
@@ -31,12 +31,10 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "requiredTags": {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        "default": {"env": [], "severity": ["critical", "high", "informational"]},
-        "description": "Tag key -> allowed values; an empty list allows any non-empty value.",
-    },
+    "requiredTags": allowed_values(
+        {"env": [], "severity": ["critical", "high", "informational"]},
+        "Tag key -> allowed values; an empty list allows any non-empty value.",
+    ),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.config import Schema
+from policies._lib.config import Schema, allowed_values
 from policies._lib.labelable import LABELABLE_TYPES
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
@@ -34,15 +34,11 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "requiredLabels": {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        "default": {"environment": [], "data-class": [], "managed-by": ["pulumi"]},
-        "description": (
-            "Label key -> allowed values; an empty list allows any non-empty value. The "
-            "per-environment config pins environment and data-class."
-        ),
-    },
+    "requiredLabels": allowed_values(
+        {"environment": [], "data-class": [], "managed-by": ["pulumi"]},
+        "Label key -> allowed values; an empty list allows any non-empty value. The "
+        "per-environment config pins environment and data-class.",
+    ),
 }
 
 
