@@ -23,19 +23,44 @@ from typing import Any
 
 Schema = dict[str, dict[str, Any]]
 
+
+def string_list(
+    default: list[str], description: str, *, non_empty_items: bool = True
+) -> dict[str, Any]:
+    """A setting that is a list of strings (each non-empty unless ``non_empty_items=False``)."""
+    items: dict[str, Any] = (
+        {"type": "string", "minLength": 1} if non_empty_items else {"type": "string"}
+    )
+    return {"type": "array", "items": items, "default": default, "description": description}
+
+
+def choice_list(choices: list[str], default: list[str], description: str) -> dict[str, Any]:
+    """A setting that is a list of strings, each one of ``choices``."""
+    return {
+        "type": "array",
+        "items": {"type": "string", "enum": choices},
+        "default": default,
+        "description": description,
+    }
+
+
+def allowed_values(default: dict[str, list[str]], description: str) -> dict[str, Any]:
+    """A setting that maps a key to its allowed values (an empty list allows any value)."""
+    return {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "default": default,
+        "description": description,
+    }
+
+
 EXEMPTION_SCHEMA: Schema = {
-    "include": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": ["*"],
-        "description": "Check only resources whose logical name matches one of these patterns.",
-    },
-    "exclude": {
-        "type": "array",
-        "items": {"type": "string", "minLength": 1},
-        "default": [],
-        "description": "Do not check resources whose logical name matches one of these patterns.",
-    },
+    "include": string_list(
+        ["*"], "Check only resources whose logical name matches one of these patterns."
+    ),
+    "exclude": string_list(
+        [], "Do not check resources whose logical name matches one of these patterns."
+    ),
 }
 
 

@@ -14,7 +14,7 @@ themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     PolicyComplianceFramework,
@@ -105,6 +105,17 @@ class ControlPlaneStackPolicy(StackValidationPolicy):
 ControlPlanePolicy = ControlPlaneResourcePolicy | ControlPlaneStackPolicy
 
 
+_Policy = TypeVar("_Policy", ControlPlaneResourcePolicy, ControlPlaneStackPolicy)
+
+
+def _described(policy: _Policy, meta: Meta, schema: Schema, applies_to: AppliesTo) -> _Policy:
+    """``policy`` carrying what docs and tests read of it: its metadata, schema and selector."""
+    policy.meta = meta
+    policy.schema = schema
+    policy.applies_to = applies_to
+    return policy
+
+
 def resource_policy(
     meta: Meta,
     *,
@@ -126,11 +137,12 @@ def resource_policy(
         for message in check(args, effective):
             report_violation(message, None)
 
-    policy = ControlPlaneResourcePolicy(validate=validate, **_common(meta, schema))
-    policy.meta = meta
-    policy.schema = schema
-    policy.applies_to = applies_to
-    return policy
+    return _described(
+        ControlPlaneResourcePolicy(validate=validate, **_common(meta, schema)),
+        meta,
+        schema,
+        applies_to,
+    )
 
 
 def stack_policy(
@@ -163,8 +175,9 @@ def stack_policy(
         for message, urn in check(selected, effective, list(args.resources)):
             report_violation(message, urn)
 
-    policy = ControlPlaneStackPolicy(validate=validate, **_common(meta, schema))
-    policy.meta = meta
-    policy.schema = schema
-    policy.applies_to = applies_to
-    return policy
+    return _described(
+        ControlPlaneStackPolicy(validate=validate, **_common(meta, schema)),
+        meta,
+        schema,
+        applies_to,
+    )

@@ -9,7 +9,6 @@ answer when a value cannot be known yet.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -34,9 +33,6 @@ class _Missing:
 
 
 MISSING: Final = _Missing()
-
-SECRET_MARKER_RE = re.compile(r"^\[secret(?::[0-9a-f]+)?\]$")
-"""How a snapshot shows a secret value (``[secret]`` or ``[secret:<fingerprint>]``)."""
 
 
 def get(obj: Any, path: str) -> Any:

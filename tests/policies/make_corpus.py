@@ -18,40 +18,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.policies.alerting.shapes import escalation_inputs, monitor_inputs, observability
+from tests.support.policies import PROJECT, make_resource
+from tests.support.policies_alerting import escalation_inputs, monitor_inputs, observability
 
 HERE = Path(__file__).resolve().parent
 CONFIG_DIR = HERE.parents[1] / "policies" / "config"
-PROJECT = "controlplane"
 DATA_CLASS = {"dev": "synthetic", "staging": "anonymized", "prod": "live"}
 
 Resource = dict[str, Any]
 
 
-def _urn(env: str, type_token: str, name: str) -> str:
-    return f"urn:pulumi:{env}::{PROJECT}::{type_token}::{name}"
-
-
 def _resource(
     env: str, type_token: str, name: str, inputs: dict[str, Any], protect: bool = False
 ) -> Resource:
-    return {
-        "additionalSecretOutputs": [],
-        "custom": True,
-        "deleteBeforeReplace": False,
-        "dependencies": [],
-        "ignoreChanges": [],
-        "inputs": inputs,
-        "name": name,
-        "parent": _urn(env, "pulumi:pulumi:Stack", f"{PROJECT}-{env}"),
-        "propertyDependencies": {},
-        "protect": protect,
-        "provider": None,
-        "replaceOnChanges": [],
-        "retainOnDelete": False,
-        "type": type_token,
-        "urn": _urn(env, type_token, name),
-    }
+    return make_resource(type_token, name, inputs, protect=protect, stack=env)
 
 
 def baseline(env: str) -> dict[str, Any]:

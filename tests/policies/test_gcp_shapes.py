@@ -6,50 +6,13 @@ upgrade: every policy would silently see "missing". This scans the SDK sources a
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from functools import cache
-from pathlib import Path
 
 import pytest
 
 from policies._lib import gcp
 from policies._lib.gcp import iam_kind
-
-
-def sdk_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    assert spec is not None and spec.submodule_search_locations
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-@cache
-def tokens(package: str) -> frozenset[str]:
-    found: set[str] = set()
-    for path in sdk_dir(package).rglob("*.py"):
-        found |= set(
-            re.findall(r'@pulumi\.type_token\("([^"]+)"\)', path.read_text(encoding="utf-8"))
-        )
-    return frozenset(found)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-@cache
-def getters(package: str, module: str, class_name: str) -> frozenset[str]:
-    """camelCase property names of ``class_name`` (an ``...Args`` class) in ``package/module``."""
-    text = "\n".join(
-        p.read_text(encoding="utf-8") for p in (sdk_dir(package) / module).glob("*.py")
-    )
-    match = re.search(rf"^class {class_name}\b.*?(?=^class |\Z)", text, re.MULTILINE | re.DOTALL)
-    assert match, f"{package}.{module}.{class_name} not found"
-    body = match.group(0)
-    named = set(re.findall(r'@pulumi\.getter\(name="(\w+)"\)', body))
-    plain = {_camel(n) for n in re.findall(r"@pulumi\.getter\n\s+def (\w+)\(", body)}
-    return frozenset(named | plain)
+from tests.support.policies_sdk import camel, getters, sdk_dir, tokens
 
 
 @pytest.mark.parametrize(
@@ -160,7 +123,7 @@ def test_every_iam_grant_type_has_the_inputs_the_pack_reads():
             start = text.find("def _internal_init", match.end())
             body = text[start : text.find("def get(", start)]
             inputs = {
-                _camel(n)
+                camel(n)
                 for n, v in re.findall(r'__props__\.__dict__\["(\w+)"\] = (\w+)\n', body)
                 if n == v
             }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from policies._lib import observability as obs
-from tests.policies.test_gcp_shapes import getters, tokens
+from tests.support.policies_sdk import getters, tokens
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,22 @@ def test_one_policy_per_module_in_its_area_package():
         assert module.META is module.POLICY.meta
 
 
+def test_each_policy_lives_in_the_file_named_after_it_with_its_test_beside():
+    # A violation names the policy; its file and its test are found from that name alone.
+    tests_dir = Path(__file__).resolve().parent
+    for module_name in policy_modules():
+        module = importlib.import_module(module_name)
+        policy = module.POLICY
+        file = Path(module.__file__ or "")
+        expected = policy.name.replace("-", "_")
+        assert file.stem == expected, (
+            f"{policy.name} is defined in {file.name}: rename it to {expected}.py"
+        )
+        assert file.parent == PACK_DIR / policy.meta.area, f"{policy.name}: {file}"
+        test = tests_dir / policy.meta.area / f"test_{expected}.py"
+        assert test.is_file(), f"{policy.name} has no test at {test.relative_to(tests_dir)}"
+
+
 def test_every_policy_takes_the_shared_exemption_shape():
     for policy in POLICIES:
         for key, spec in EXEMPTION_SCHEMA.items():

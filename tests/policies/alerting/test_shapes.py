@@ -1,7 +1,7 @@
-"""The hand-built alerting resources of shapes.py are what the components register.
+"""The hand-built alerting resources of tests/support/policies_alerting.py are registered as is.
 
 The components run under the preflight mocks with the example config of
-tests/components/conftest_observability.py (the same config shapes.py copies). Every resource of
+tests/components/conftest_observability.py (the same config the shapes copy). Every resource of
 shapes.observability(env) must be registered with the same type, logical name and inputs; the
 schedules' ``id`` (an output, not an input) and the escalation rules' target ids (the mocks' ids)
 are compared through the schedule they name.
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from controlplane.naming import Environment
-from tests.policies.alerting import shapes
-from tests.policies.conftest import make_resource
+from tests.support import policies_alerting as shapes
+from tests.support.policies import make_resource
 
 ENVS: tuple[Environment, ...] = ("dev", "staging", "prod")
 

@@ -1,0 +1,88 @@
+"""CP-CRD-001: credential-like env vars of Cloud Run workloads come from Secret Manager."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import ResourceValidationArgs
+
+from policies._lib.config import Schema, string_list
+from policies._lib.gcp import CLOUD_RUN_SERVICE_ACCOUNT_PATHS
+from policies._lib.meta import Meta
+from policies._lib.policy import resource_policy, types
+from policies._lib.props import as_list, find_key, get, is_missing, present
+
+META = Meta(
+    id="CP-CRD-001",
+    name="credentials-cloudrun-disallow-literal-secrets",
+    description=(
+        "Ensure Cloud Run environment variables whose names look like credentials take their "
+        "value from Secret Manager (valueSource.secretKeyRef), never from a literal value."
+    ),
+    severity="critical",
+    section="§2 Environment Matrix: vault-backed environment variables in shared environments",
+    remediation=(
+        "Store the value in a Secret Manager secret (the secret catalogue), grant the workload's "
+        "service account secretAccessor on it, and reference it with "
+        "value_source.secret_key_ref instead of value."
+    ),
+    on_missing="violation",
+    missing_rationale=(
+        "a credential-named variable without a secret reference is either empty or filled in "
+        "out of band; both bypass the secret catalogue"
+    ),
+)
+
+CONFIG: Schema = {
+    "credentialWords": string_list(
+        [
+            "KEY",
+            "APIKEY",
+            "TOKEN",
+            "SECRET",
+            "PASSWORD",
+            "PASSWD",
+            "PWD",
+            "CREDENTIAL",
+            "CREDENTIALS",
+            "PRIVATE",
+            "DSN",
+        ],
+        "A variable looks like a credential when one of the words of its name (split on "
+        "'_', '-' and '.', case-insensitive) is one of these.",
+    ),
+}
+
+_WORD_SPLIT = re.compile(r"[_\-.]+")
+
+
+def looks_like_credential(name: str, words: set[str]) -> bool:
+    return any(part.upper() in words for part in _WORD_SPLIT.split(name) if part)
+
+
+def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
+    words = {str(w).upper() for w in config["credentialWords"]}
+    for path, envs in find_key(args.props, "envs"):
+        for index, env in enumerate(as_list(envs)):
+            name = get(env, "name")
+            if is_missing(name) or not looks_like_credential(str(name), words):
+                continue
+            where = f"{path}[{index}]"
+            reference = get(env, "valueSource.secretKeyRef")
+            if present(env, "value"):
+                yield (
+                    f"{where} {name} has a literal value: reference a Secret Manager secret "
+                    "with valueSource.secretKeyRef instead"
+                )
+            elif not present(reference, "secret"):
+                yield (
+                    f"{where} {name} has no valueSource.secretKeyRef.secret: reference the "
+                    "Secret Manager secret that holds it"
+                )
+
+
+POLICY = resource_policy(
+    META, applies_to=types(*CLOUD_RUN_SERVICE_ACCOUNT_PATHS), check=check, config=CONFIG
+)

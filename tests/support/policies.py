@@ -1,0 +1,112 @@
+"""Snapshots and answers for the policy tests: what the pack is given and what it said.
+
+``make_resource`` builds one resource in the snapshot contract's shape (urn from the name, parented
+to the root stack), ``snapshot`` wraps resources with the root stack, ``load_config`` and
+``merge`` give the policy-pack config of an environment with per-policy overrides, and
+``Checked`` reads the pack's answer for one snapshot.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from preflight.analyzer_host import StackResult
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK_DIR = ROOT / "policies"
+CONFIG_DIR = PACK_DIR / "config"
+PROJECT = "controlplane"
+
+
+def urn(stack: str, type_token: str, name: str, parent_types: str = "") -> str:
+    chain = f"{parent_types}${type_token}" if parent_types else type_token
+    return f"urn:pulumi:{stack}::{PROJECT}::{chain}::{name}"
+
+
+def stack_urn(stack: str) -> str:
+    return urn(stack, "pulumi:pulumi:Stack", f"{PROJECT}-{stack}")
+
+
+def make_resource(
+    type_token: str,
+    name: str,
+    inputs: dict[str, Any] | None = None,
+    *,
+    protect: bool = False,
+    stack: str = "prod",
+    custom: bool = True,
+) -> dict[str, Any]:
+    """A resource in the snapshot contract's shape, parented to the root stack."""
+    return {
+        "urn": urn(stack, type_token, name),
+        "type": type_token,
+        "name": name,
+        "custom": custom,
+        "parent": stack_urn(stack),
+        "provider": None,
+        "inputs": copy.deepcopy(inputs or {}),
+        "protect": protect,
+        "retainOnDelete": False,
+        "deleteBeforeReplace": False,
+        "ignoreChanges": [],
+        "replaceOnChanges": [],
+        "additionalSecretOutputs": [],
+        "dependencies": [],
+        "propertyDependencies": {},
+    }
+
+
+def snapshot(resources: list[dict[str, Any]], stack: str = "prod") -> dict[str, Any]:
+    root = make_resource("pulumi:pulumi:Stack", f"{PROJECT}-{stack}", stack=stack, custom=False)
+    root["urn"], root["parent"] = stack_urn(stack), None
+    return {"project": PROJECT, "stack": stack, "resources": [root, *resources]}
+
+
+@dataclass
+class Checked:
+    """What the pack answered for one snapshot."""
+
+    result: StackResult
+
+    def of(self, policy: str) -> list[tuple[str, str]]:
+        """``(urn, message)`` of each violation of ``policy``, in the order reported."""
+        return [(v.urn, v.message) for v in self.result.violations if v.policy_name == policy]
+
+    def levels(self, policy: str) -> list[str]:
+        return [v.enforcement_level for v in self.result.violations if v.policy_name == policy]
+
+    def exempt(self, policy: str) -> list[tuple[str, str]]:
+        return [(n.urn, n.reason) for n in self.result.not_applicable if n.policy_name == policy]
+
+    def logs(self) -> list[tuple[str, str, str]]:
+        return [(log.level, log.message, log.urn) for log in self.result.logs]
+
+    def policies(self, level: str | None = None) -> set[str]:
+        return {
+            v.policy_name
+            for v in self.result.violations
+            if level is None or v.enforcement_level == level
+        }
+
+
+def load_config(env: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((CONFIG_DIR / f"{env}.json").read_text())
+    return document
+
+
+def merge(config: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """``overrides`` over ``config``, per policy: objects merge, a level string replaces."""
+    merged = copy.deepcopy(config)
+    for name, value in (overrides or {}).items():
+        current = merged.get(name)
+        if isinstance(value, dict) and isinstance(current, dict):
+            merged[name] = {**current, **value}
+        elif isinstance(value, dict) and isinstance(current, str):
+            merged[name] = {"enforcementLevel": current, **value}
+        else:
+            merged[name] = value
+    return merged
