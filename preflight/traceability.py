@@ -78,13 +78,28 @@ def _marker_slugs(node: ast.AST) -> list[str]:
     return [s for s in slugs if isinstance(s, str)]
 
 
+def policy_test(module_path: str) -> str:
+    """The test of ``policies/<area>/<m>.py``: ``tests/policies/<area>/test_<m>.py``."""
+    path = Path(module_path)
+    return (Path("tests") / path.parent / f"test_{path.name}").as_posix()
+
+
 def tests_by_rule(root: Path = ROOT) -> dict[str, list[str]]:
-    """Slug -> the test files whose ``playbook`` markers name it."""
+    """Slug -> the test files that prove it.
+
+    Those whose ``playbook`` markers name the rule, and the tests of the policies that enforce
+    it (the pack's meta-test keeps each policy's test beside its module's name).
+    """
     found: dict[str, set[str]] = defaultdict(set)
     for path in sorted((root / "tests").rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for slug in _marker_slugs(tree):
             found[slug].add(path.relative_to(root).as_posix())
+    policies = pack_policies()
+    for rule in RULES:
+        for name in rule.enforced_by:
+            if name in policies and (root / policy_test(policies[name])).is_file():
+                found[rule.slug].add(policy_test(policies[name]))
     return {slug: sorted(files) for slug, files in found.items()}
 
 
