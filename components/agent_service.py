@@ -22,7 +22,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secret_vault import SecretBinding
-from config.runtime import ProbeSpec, ServiceSpec
+from config.services import ProbeSpec, ServiceSpec
 from controlplane.naming import Naming, slug
 
 STABLE_TAG = "stable"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from config.runtime import LoggingSpec
+from config.logging import LoggingSpec
 from controlplane.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
 
 COMPONENT = "logs"

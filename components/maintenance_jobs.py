@@ -15,8 +15,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.secret_vault import SecretBinding
-from config.runtime import JOB_CADENCE, MaintenanceSpec
+from config.maintenance import MaintenanceSpec
 from controlplane.naming import Naming
+from controlplane.playbook import JOB_CADENCE
 
 COMPONENT = "maint"
 INVOKER_ROLE = "roles/run.invoker"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_datadog as datadog
 
-from config.observability import MaintenanceWindowSection
+from config.maintenance_window import MaintenanceWindowSection
 from controlplane.naming import Naming
 
 BYDAY = {

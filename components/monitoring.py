@@ -21,16 +21,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_datadog as datadog
 
-from config.observability import (
-    PAGERDUTY,
-    PLAYBOOK,
-    AnomalyAlert,
-    MonitoringSection,
-    RoutingSection,
-    Severity,
-    window_minutes,
-)
+from config.common import window_minutes
+from config.monitoring import AnomalyAlert, MonitoringSection
+from config.routing import PAGERDUTY, RoutingSection
 from controlplane.naming import Naming
+from controlplane.playbook import PLAYBOOK, Severity
 
 PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
 """Datadog monitor priority (P1 most urgent) per severity."""
@@ -194,7 +189,7 @@ class Monitoring(pulumi.ComponentResource):
         windows: datadog.MonitorMonitorThresholdWindowsArgs | None = None,
         no_data_minutes: int | None = None,
     ) -> datadog.Monitor:
-        book = PLAYBOOK.alerts[spec.key]
+        book = PLAYBOOK.alert(spec.key)
         severity = book.severity
         return datadog.Monitor(
             f"{name}-{book.slug}",

@@ -26,8 +26,9 @@ import pulumi
 import pulumi_datadog as datadog
 import pulumi_pagerduty as pagerduty
 
-from config.observability import OnCallSection, Role, Severity
+from config.oncall import OnCallSection
 from controlplane.naming import Naming
+from controlplane.playbook import Role, Severity
 
 DATADOG_VENDOR = "Datadog"
 """The PagerDuty vendor the service integration is for."""

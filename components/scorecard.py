@@ -22,7 +22,7 @@ import pulumi_datadog as datadog
 
 from components.monitoring import number, scope
 from components.slos import SLO_SLUGS
-from config.observability import MonitoringSection
+from config.monitoring import MonitoringSection
 from controlplane.naming import Naming
 
 

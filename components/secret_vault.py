@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 import pulumi
 import pulumi_gcp as gcp
 
-from config.runtime import SecretSpec, VaultSpec
+from config.secrets import SecretSpec
+from config.vault import VaultSpec
 from controlplane.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"

@@ -24,15 +24,9 @@ from components.monitoring import (
     number,
     scope,
 )
-from config.observability import (
-    BurnRateAlert,
-    CountSlo,
-    LatencySlo,
-    MonitoringSection,
-    RoutingSection,
-    SlosSection,
-    SloTargets,
-)
+from config.monitoring import MonitoringSection
+from config.routing import RoutingSection
+from config.slos import BurnRateAlert, CountSlo, LatencySlo, SlosSection, SloTargets
 from controlplane.naming import Naming
 
 SLO_SLUGS = {

@@ -20,7 +20,7 @@ from components.supabase_provider import (
     SupabaseSettings,
     SupabaseSettingsProvider,
 )
-from config.supabase import SupabaseSection, check_for_env
+from config.supabase import SupabaseSection
 from controlplane.naming import Environment
 
 
@@ -65,7 +65,7 @@ class SupabaseProject(pulumi.ComponentResource):
         args: SupabaseProjectArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        problems = check_for_env(args.config, args.environment)
+        problems = [str(p.under("supabase")) for p in args.config.env_rules(args.environment)]
         if problems:
             raise ValueError(
                 f"supabase settings do not meet the {args.environment} rules: "

@@ -21,8 +21,10 @@ import pulumi
 import pulumi_datadog as datadog
 
 from components.monitoring import PRIORITY, RENOTIFY_MINUTES, alert_message, monitor_name
-from config.observability import MonitoringSection, RoutingSection, Severity
+from config.monitoring import MonitoringSection
+from config.routing import RoutingSection
 from controlplane.naming import Naming
+from controlplane.playbook import Severity
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 from pydantic import Field, ValidationError, model_validator
 
+from config.base import Problem
 from config.environment import AccessList, GcpSettings
 from config.errors import (
     ConfigError,
@@ -24,11 +25,9 @@ from config.errors import (
     runtime_secret_keys,
 )
 from config.observability import ObservabilitySections
-from config.observability import validate_for_env as observability_rules
-from config.runtime import SECRET_CONFIG_KEYS, RuntimeSections
-from config.runtime import validate_for_env as runtime_rules
+from config.runtime import RuntimeSections
+from config.secrets import SECRET_CONFIG_KEYS
 from config.supabase import SupabaseSection
-from config.supabase import check_for_env as supabase_rules
 from controlplane.fields import Org
 from controlplane.naming import DataClass, Environment, Naming
 from controlplane.playbook import MATRIX
@@ -83,6 +82,14 @@ class StackConfig(RuntimeSections, ObservabilitySections):
                 f"{sorted(groups)} for {self.environment} (playbook §2 environment matrix)"
             )
         return self
+
+    def env_rules(self, env: str) -> list[Problem]:
+        """Every environment rule of the stack, each key's in turn; empty when none is broken."""
+        return [
+            *(p.under("supabase") for p in self.supabase.env_rules(env)),
+            *RuntimeSections.env_rules(self, env),
+            *ObservabilitySections.env_rules(self, env),
+        ]
 
     @property
     def naming(self) -> Naming:
@@ -151,15 +158,7 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
                 "('<env>' or '<env>-<suffix>')"
             ],
         )
-    problems = [f"{PROJECT}:{p}" for p in supabase_rules(cfg.supabase, cfg.environment)]
-    problems += [
-        f"{PROJECT}:{path}: found {found}, expected {expected}"
-        for path, found, expected in runtime_rules(cfg.environment, cfg)
-    ]
-    problems += [
-        f"{PROJECT}:{path}: found {found}, expected {expected}"
-        for path, found, expected in observability_rules(cfg.environment, cfg)
-    ]
+    problems = [f"{PROJECT}:{problem}" for problem in cfg.env_rules(cfg.environment)]
     if problems:
         raise ConfigError(stack, problems)
     return cfg

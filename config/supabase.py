@@ -6,7 +6,7 @@ component turns the section into the API's request bodies with :meth:`SupabaseSe
 The access token is not here: it is the secret config key ``controlplane:supabaseAccessToken``,
 read with ``require_secret``.
 
-Environment rules (:func:`check_for_env`, also applied when the model is validated with
+Environment rules (:meth:`SupabaseSection.env_rules`, also applied when the model is validated with
 ``context={"environment": env}``):
 
 - every environment: SSL enforced on Postgres and the pooler (playbook §6, TLS in transit);
@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from config.base import Model
+from config.base import Model, Problem
 
 PASSWORD_CHARACTER_SETS: dict[str, str] = {
     "any": "",
@@ -253,10 +253,64 @@ class SupabaseSection(Model):
         context = info.context if isinstance(info.context, dict) else {}
         env = context.get("environment")
         if env is not None:
-            problems = check_for_env(self, env)
+            problems = self.env_rules(env)
             if problems:
-                raise ValueError("; ".join(problems))
+                raise ValueError("; ".join(str(p.under("supabase")) for p in problems))
         return self
+
+    def env_rules(self, env: str) -> list[Problem]:
+        """The environment rules this section breaks, each with its key path and the fix.
+
+        Paths are relative to ``supabase`` (e.g. ``sslEnforcement.database``); an empty list
+        means the section fits ``env``.
+        """
+        problems: list[Problem] = []
+        if env not in ("dev", "staging", "prod"):
+            return [Problem("", f"unknown environment {env!r}; expected dev, staging or prod")]
+        if not self.ssl_enforcement.database:
+            problems.append(
+                Problem.found(
+                    "sslEnforcement.database",
+                    "false",
+                    "true in every environment (playbook §6, TLS in transit); write "
+                    "`database: true` or leave the key out",
+                )
+            )
+        if env in ("staging", "prod"):
+            if self.network is None:
+                problems.append(
+                    Problem(
+                        "network",
+                        f"missing, {env} must restrict database access; add "
+                        "`network: {restrictions: [<egress CIDR>, ...]}`",
+                    )
+                )
+            else:
+                open_all = [c for c in self.network.restrictions if _open_to_all(c)]
+                if open_all:
+                    problems.append(
+                        Problem(
+                            "network.restrictions",
+                            f"found {', '.join(open_all)}, which lets every address connect; "
+                            f"{env} must list only the CIDRs that need the database",
+                        )
+                    )
+        if env == "prod":
+            if self.backups.pitr_enabled is not True:
+                problems.append(
+                    Problem.found(
+                        "backups.pitrEnabled",
+                        "unset" if self.backups.pitr_enabled is None else "false",
+                        "true in prod (playbook §7, backups); write `pitrEnabled: true`",
+                    )
+                )
+            if not self.auth.site_url.startswith("https://"):
+                problems.append(
+                    Problem.found(
+                        "auth.siteUrl", repr(self.auth.site_url), "an https:// URL in prod"
+                    )
+                )
+        return problems
 
     def to_sections(self) -> dict[str, dict[str, Any]]:
         """The settings as Management API sections and keys, as ``SupabaseSettings`` takes them."""
@@ -288,46 +342,3 @@ class SupabaseSection(Model):
 
 def _open_to_all(cidr: str) -> bool:
     return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
-
-
-def check_for_env(section: SupabaseSection, env: str) -> list[str]:
-    """The environment rules ``section`` breaks, one line each, with the key path and the fix.
-
-    Paths are written as in the stack file, under ``supabase`` (e.g.
-    ``supabase.sslEnforcement.database``); an empty list means the section fits ``env``.
-    """
-    problems: list[str] = []
-    if env not in ("dev", "staging", "prod"):
-        return [f"supabase: unknown environment {env!r}; expected dev, staging or prod"]
-    if not section.ssl_enforcement.database:
-        problems.append(
-            "supabase.sslEnforcement.database: found false, expected true in every environment "
-            "(playbook §6, TLS in transit); write `database: true` or leave the key out"
-        )
-    if env in ("staging", "prod"):
-        if section.network is None:
-            problems.append(
-                f"supabase.network: missing, {env} must restrict database access; add "
-                "`network: {restrictions: [<egress CIDR>, ...]}`"
-            )
-        else:
-            open_all = [c for c in section.network.restrictions if _open_to_all(c)]
-            if open_all:
-                problems.append(
-                    f"supabase.network.restrictions: found {', '.join(open_all)}, which lets "
-                    f"every address connect; {env} must list only the CIDRs that need the "
-                    "database"
-                )
-    if env == "prod":
-        if section.backups.pitr_enabled is not True:
-            problems.append(
-                "supabase.backups.pitrEnabled: found "
-                f"{'unset' if section.backups.pitr_enabled is None else 'false'}, expected "
-                "true in prod (playbook §7, backups); write `pitrEnabled: true`"
-            )
-        if not section.auth.site_url.startswith("https://"):
-            problems.append(
-                f"supabase.auth.siteUrl: found {section.auth.site_url!r}, expected an https:// "
-                "URL in prod"
-            )
-    return problems

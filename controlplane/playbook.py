@@ -1,10 +1,21 @@
 """The program's copy of the operations playbook's constants (playbook v2.0).
 
-The policy pack holds its own copy on purpose (DESIGN.md, "Thresholds live twice"): never
-import this module from ``policies/``.
+:data:`PLAYBOOK` is the single place in the program that holds the playbook's numbers: the §4
+alert table (thresholds, windows, severities), the §1 objectives, the §4 escalation order and
+the §9 maintenance windows; with :data:`MATRIX` (§2), :data:`JOB_CADENCE` (§7) and the §4 log
+retention. Config field defaults are derived from it. A config may be stricter than the
+playbook but never looser.
+
+The policy pack holds its own copy on purpose (DESIGN.md, "Thresholds live twice": a shared
+constant would make its check unable to fail): never import this module from ``policies/``.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
 
 from controlplane.naming import DataClass
 
@@ -14,3 +25,242 @@ MATRIX: dict[str, tuple[DataClass, tuple[str, ...]]] = {
     "prod": ("live", ("operations", "on-call")),
 }
 """Playbook §2: the data each shared environment holds and the groups that may access it."""
+
+JOB_CADENCE: dict[str, Literal["daily", "weekly"]] = {
+    "telemetry-vacuum": "daily",
+    "library-reembedding": "weekly",
+    "composio-sync": "weekly",
+    "backup-verification": "weekly",
+}
+"""Playbook §7: the scheduled maintenance jobs and how often each runs."""
+
+LOG_HOT_DAYS = 30
+"""Playbook §4: days logs stay hot (searchable)."""
+LOG_ARCHIVE_DAYS = 180
+"""Playbook §4: days logs are kept in cold storage."""
+
+Severity = Literal["critical", "high", "informational"]
+"""Alert severities of playbook §4, most urgent first."""
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "informational")
+
+Comparator = Literal["<", "<=", ">", ">="]
+Role = Literal["primary", "secondary", "incidentCommander"]
+"""On-call roles of playbook §4 and §12, in escalation order."""
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+
+@dataclass(frozen=True)
+class PlaybookAlert:
+    """One alert of playbook §4 as the playbook states it, and the program's defaults."""
+
+    slug: str
+    """Stable id: the monitor's ``alert:<slug>`` tag, the policy pack's data key and the runbook
+    file ``docs/runbooks/<slug>.md``."""
+    field: str
+    """Its config key under ``monitoring.alerts`` (``sseHeartbeat``)."""
+    severity: Severity
+    comparator: Comparator | None
+    """How the metric compares to the threshold when the alert fires (None: anomaly)."""
+    threshold: float | None
+    """The playbook's number in the program's scale, or None where the playbook names none."""
+    window: str | None
+    """The playbook's window, or None where the playbook names none."""
+    quote: str
+    """The playbook's words."""
+    program_threshold: float | None = None
+    """The program's default threshold where the playbook names none."""
+    program_window: str | None = None
+    """The program's default window where the playbook names none."""
+
+    @property
+    def default_threshold(self) -> float:
+        """The config default: the playbook's threshold, else the program's."""
+        value = self.threshold if self.threshold is not None else self.program_threshold
+        if value is None:
+            raise ValueError(f"{self.field} has no threshold (an anomaly alert)")
+        return value
+
+    @property
+    def default_window(self) -> str:
+        """The config default: the playbook's window, else the program's."""
+        value = self.window if self.window is not None else self.program_window
+        if value is None:
+            raise ValueError(f"{self.field} has no window (an anomaly alert)")
+        return value
+
+    def looser(self, threshold: float) -> bool:
+        """True when ``threshold`` would alert later than the playbook's."""
+        if self.threshold is None or self.comparator is None:
+            return False
+        if self.comparator in ("<", "<="):
+            return threshold < self.threshold
+        return threshold > self.threshold
+
+
+@dataclass(frozen=True)
+class PlaybookSlo:
+    """One objective of playbook §1."""
+
+    quote: str
+    min_target: float = 0.0
+    """Lowest allowed target in percent (count-based objectives; 0: no floor)."""
+    max_threshold_seconds: float = math.inf
+    """Highest allowed p95 latency in seconds (latency objectives; inf: no ceiling)."""
+
+
+@dataclass(frozen=True)
+class PlaybookWindow:
+    """A maintenance window of playbook §9."""
+
+    day: Weekday
+    start: str
+    end: str
+    time_zone: str
+    quote: str
+
+    def describe(self) -> str:
+        return f"{self.day} {self.start}-{self.end} {self.time_zone}"
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """The numbers of the operations playbook that this program declares."""
+
+    alerts: MappingProxyType[str, PlaybookAlert]
+    """§4 alerts keyed by slug: the monitor's ``alert:<slug>`` tag, the policy pack's data key
+    and the runbook ``docs/runbooks/<slug>.md``."""
+    slos: MappingProxyType[str, PlaybookSlo]
+    """§1 objectives keyed by their config key under ``slos``."""
+    escalation: tuple[Role, ...]
+    escalation_quote: str
+    maintenance: MappingProxyType[str, PlaybookWindow]
+    """§9 windows keyed by environment."""
+
+    def alert(self, field: str) -> PlaybookAlert:
+        """The row of the alert whose config key under ``monitoring.alerts`` is ``field``."""
+        for alert in self.alerts.values():
+            if alert.field == field:
+                return alert
+        raise KeyError(field)
+
+
+PLAYBOOK = Playbook(
+    alerts=MappingProxyType(
+        {
+            alert.slug: alert
+            for alert in (
+                PlaybookAlert(
+                    "mission-success-rate",
+                    "missionSuccessRate",
+                    "critical",
+                    "<",
+                    0.97,
+                    "5m",
+                    "Mission success <97% (5m window)",
+                ),
+                PlaybookAlert(
+                    "sse-heartbeat",
+                    "sseHeartbeat",
+                    "critical",
+                    ">",
+                    8.0,
+                    None,
+                    "SSE heartbeat >8s",
+                    program_window="5m",
+                ),
+                PlaybookAlert(
+                    "undo-failures",
+                    "undoFailures",
+                    "critical",
+                    ">",
+                    0.01,
+                    "1h",
+                    "undo failures >1% in hour",
+                ),
+                PlaybookAlert(
+                    "telemetry-ingestion-stalled",
+                    "telemetryIngestionStalled",
+                    "critical",
+                    "<=",
+                    0.0,
+                    "15m",
+                    "telemetry ingestion stalled >15m",
+                ),
+                PlaybookAlert(
+                    "oauth-failure-rate",
+                    "oauthFailureRate",
+                    "high",
+                    ">",
+                    0.05,
+                    None,
+                    "High: OAuth failure rate >5%",
+                    program_window="15m",
+                ),
+                PlaybookAlert(
+                    "planner-retry-spikes",
+                    "plannerRetrySpikes",
+                    "high",
+                    ">",
+                    None,
+                    None,
+                    "planner retry spikes",
+                    program_threshold=25.0,
+                    program_window="10m",
+                ),
+                PlaybookAlert(
+                    "composio-rate-limit-warnings",
+                    "composioRateLimitWarnings",
+                    "high",
+                    ">",
+                    None,
+                    None,
+                    "Composio rate-limit warnings",
+                    program_threshold=5.0,
+                    program_window="15m",
+                ),
+                PlaybookAlert(
+                    "library-reuse-drop",
+                    "libraryReuseDrop",
+                    "informational",
+                    None,
+                    None,
+                    None,
+                    "Informational: Library reuse drops below rolling average",
+                ),
+            )
+        }
+    ),
+    slos=MappingProxyType(
+        {
+            "missionCompletion": PlaybookSlo(
+                "Maintain mission completion success ≥99%", min_target=99.0
+            ),
+            "streamingHeartbeat": PlaybookSlo(
+                "Streaming heartbeat ≤5s p95", max_threshold_seconds=5.0
+            ),
+            "apiLatency": PlaybookSlo("API latency ≤300ms p95", max_threshold_seconds=0.3),
+        }
+    ),
+    escalation=("primary", "secondary", "incidentCommander"),
+    escalation_quote="Primary on-call → Secondary on-call → Incident Commander",
+    maintenance=MappingProxyType(
+        {
+            "staging": PlaybookWindow(
+                "saturday", "02:00", "04:00", "UTC", "Saturdays 02:00-04:00 UTC (staging)"
+            ),
+            "prod": PlaybookWindow(
+                "sunday", "03:00", "05:00", "UTC", "Sundays 03:00-05:00 UTC (production)"
+            ),
+        }
+    ),
+)
+"""The playbook's numbers; the single place in the program that holds them."""

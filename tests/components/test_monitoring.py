@@ -12,7 +12,8 @@ from components.monitoring import (
     monitor_name,
     notification_handles,
 )
-from config.observability import AnomalyAlert, RoutingSection
+from config.monitoring import AnomalyAlert
+from config.routing import RoutingSection
 from preflight.mocks import Registration
 from tests.components.conftest import naming_for
 from tests.components.conftest_observability import (

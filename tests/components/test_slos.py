@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.slos import burn_rate_query
-from config.observability import BurnRateAlert
+from config.slos import BurnRateAlert
 from preflight.mocks import Registration
 from tests.components.conftest_observability import (
     MONITOR,

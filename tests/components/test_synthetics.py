@@ -6,7 +6,8 @@ import pulumi
 import pytest
 
 from components.synthetics import Synthetics, SyntheticsArgs
-from config.observability import MonitoringSection, RoutingSection
+from config.monitoring import MonitoringSection
+from config.routing import RoutingSection
 from preflight.mocks import Registration
 from tests.components.conftest import naming_for
 from tests.components.conftest_observability import (

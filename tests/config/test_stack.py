@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
 from preflight.__main__ import main
 from preflight.cli import ROOT
+from tests.support.config import CORPUS, bad_stack_file
 
-CORPUS = Path(__file__).parent / "bad_configs"
 P = "config error in stack 'prod': "
 
 EXPECTED: dict[str, list[str]] = {
@@ -73,35 +71,6 @@ EXPECTED: dict[str, list[str]] = {
         "address connect; prod must list only the CIDRs that need the database"
     ],
 }
-
-
-def bad_stack_file(case: str) -> str:
-    """The checked-in prod stack file with the one change the corpus case describes."""
-    spec = yaml.safe_load((CORPUS / f"{case}.yaml").read_text())
-    if "raw" in spec:
-        return str(spec["raw"])
-    doc = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
-    config = doc["config"]
-
-    def parent_of(path: str) -> tuple[dict, str]:
-        key, *rest = path.split(".")
-        if not rest:
-            return config, key
-        node = config[key]
-        for part in rest[:-1]:
-            node = node[part]
-        return node, rest[-1]
-
-    for path, value in (spec.get("set") or {}).items():
-        node, last = parent_of(path)
-        node[last] = value
-    for path in spec.get("delete") or []:
-        node, last = parent_of(path)
-        del node[last]
-    for path, new in (spec.get("rename") or {}).items():
-        node, last = parent_of(path)
-        node[new] = node.pop(last)
-    return yaml.safe_dump(doc, sort_keys=False)
 
 
 def test_corpus_and_expectations_match() -> None:

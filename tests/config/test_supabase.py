@@ -11,9 +11,16 @@ import yaml
 from pydantic import ValidationError
 
 from components.supabase_provider import SECTION_KEYS
-from config.supabase import SupabaseSection, check_for_env
+from config.supabase import SupabaseSection
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def rules(section: SupabaseSection, env: str) -> list[str]:
+    """The section's environment rules as the stack's error lines show them."""
+    return [str(problem.under("supabase")) for problem in section.env_rules(env)]
+
+
 REF = "abcdefghijklmnopqrst"
 
 PROD: dict[str, Any] = {
@@ -56,7 +63,7 @@ def errors(data: dict[str, Any], env: str | None = None) -> list[str]:
 def test_the_prod_baseline_meets_every_environment_rule() -> None:
     section = SupabaseSection.model_validate(PROD)
     for env in ("dev", "staging", "prod"):
-        assert check_for_env(section, env) == [], env
+        assert rules(section, env) == [], env
     assert errors(PROD, "prod") == []
 
 
@@ -143,7 +150,7 @@ def test_each_environment_rule_names_the_key_and_the_fix(
 ) -> None:
     section = SupabaseSection.model_validate(prod(**changes))
 
-    assert check_for_env(section, env) == [expected]
+    assert rules(section, env) == [expected]
     assert errors(prod(**changes), env) == [expected]
 
 
@@ -151,8 +158,8 @@ def test_dev_may_leave_network_and_pitr_alone() -> None:
     section = SupabaseSection.model_validate(
         {"projectRef": REF, "auth": {"siteUrl": "http://localhost:3000"}}
     )
-    assert check_for_env(section, "dev") == []
-    assert check_for_env(section, "prod") == [
+    assert rules(section, "dev") == []
+    assert rules(section, "prod") == [
         "supabase.network: missing, prod must restrict database access; add "
         "`network: {restrictions: [<egress CIDR>, ...]}`",
         "supabase.backups.pitrEnabled: found unset, expected true in prod (playbook §7, "
@@ -163,7 +170,7 @@ def test_dev_may_leave_network_and_pitr_alone() -> None:
 
 def test_an_unknown_environment_is_refused() -> None:
     section = SupabaseSection.model_validate(PROD)
-    assert check_for_env(section, "qa") == [
+    assert rules(section, "qa") == [
         "supabase: unknown environment 'qa'; expected dev, staging or prod"
     ]
 
@@ -226,4 +233,4 @@ def test_the_stack_files_supabase_key_meets_its_environment(env: str) -> None:
     if value is None:
         pytest.skip(f"Pulumi.{env}.yaml has no controlplane:supabase key yet")
     section = SupabaseSection.model_validate(value)
-    assert check_for_env(section, env) == []
+    assert rules(section, env) == []

@@ -7,7 +7,7 @@ import shlex
 
 from preflight.__main__ import build_parser, main
 from preflight.cli import ROOT
-from tests.config.test_stack import bad_stack_file
+from tests.support.config import bad_stack_file
 
 README = (ROOT / "README.md").read_text()
 
