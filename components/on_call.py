@@ -8,7 +8,7 @@ Per environment:
   with the delays from config and at least one loop;
 - one service on that policy, with auto-resolve, acknowledgement timeout and alert grouping;
 - urgency by severity: an event orchestration on the service reads the ``[<severity>]``
-  marker that every monitor name starts with (:func:`components.monitoring.monitor_name`)
+  marker that every monitor name starts with (:func:`components.datadog_common.monitor_name`)
   and sets the alert severity to ``critical`` (high urgency) for critical alerts and
   ``warning`` (low urgency) for high alerts, and suppresses informational ones (they never
   page, even if one is misrouted). The service's urgency rule is ``severity_based``; with

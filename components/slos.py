@@ -10,16 +10,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_datadog as datadog
 
-from components.monitoring import (
+from components.datadog_common import (
     PRIORITY,
     RENOTIFY_MINUTES,
-    alert_message,
+    SLO_SLUGS,
+    AlertRouting,
     monitor_name,
     number,
     scope,
@@ -29,18 +29,11 @@ from config.observability import (
     CountSlo,
     LatencySlo,
     MonitoringSection,
-    RoutingSection,
     SlosSection,
     SloTargets,
 )
 from controlplane.naming import Naming
 
-SLO_SLUGS = {
-    "missionCompletion": "mission-completion",
-    "streamingHeartbeat": "streaming-heartbeat",
-    "apiLatency": "api-latency",
-}
-"""Stable ids of the objectives (logical names, ``slo:`` tags)."""
 SLO_RUNBOOKS = {
     "missionCompletion": "mission-success-rate",
     "streamingHeartbeat": "sse-heartbeat",
@@ -75,15 +68,10 @@ class SlosArgs:
     """``controlplane:slos``: objectives, targets, burn-rate alerts."""
     monitoring: MonitoringSection
     """``controlplane:monitoring``: the team tag and runbook links."""
-    routing: RoutingSection
-    """``controlplane:routing``: targets of the burn-rate alerts by severity."""
     service: str
     """The agent's Datadog service name; scopes the SLI queries."""
-    pagerduty_service_name: str
-    """The environment's PagerDuty service as Datadog knows it."""
-    notify_after: Sequence[pulumi.Resource] = ()
-    """Resources the notification handles need first (``OnCall.service_object``, which makes
-    ``@pagerduty-<name>`` valid in Datadog)."""
+    alerts: AlertRouting
+    """Where the burn-rate alerts notify (``controlplane:routing``, the PagerDuty service)."""
 
 
 class Slos(pulumi.ComponentResource):
@@ -203,15 +191,13 @@ class Slos(pulumi.ComponentResource):
             ),
             type="slo alert",
             query=slo.id.apply(lambda slo_id: burn_rate_query(slo_id, alert)),
-            message=alert_message(
+            message=args.alerts.message(
                 summary=(
                     f"The {slug} SLO is burning its {alert.timeframe} error budget at "
                     f"{rate}x or more over {alert.long_window} and {alert.short_window}."
                 ),
                 runbook=args.monitoring.runbook(SLO_RUNBOOKS[key]),
                 severity=severity,
-                routing=args.routing,
-                pagerduty_service_name=args.pagerduty_service_name,
             ),
             monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=rate),
             priority=PRIORITY[severity],
@@ -223,7 +209,7 @@ class Slos(pulumi.ComponentResource):
                 slo=slug,
                 alert=f"slo-{slug}-burn-{alert.name}",
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+            opts=args.alerts.options(self),
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from components.agent_service import AgentService, AgentServiceArgs
+from components.datadog_common import AlertRouting
 from components.environment_access import EnvironmentAccess, EnvironmentAccessArgs
 from components.log_retention import LogRetention, LogRetentionArgs
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
@@ -122,17 +123,15 @@ def build_observability(
     messages stay readable by the policy pack at preview time.
     """
     on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=sections.oncall))
-    pagerduty_service = on_call.datadog_service_name
-    notify_after = [on_call.service_object]
+    alerts = AlertRouting(
+        routing=sections.routing,
+        pagerduty_service_name=on_call.datadog_service_name,
+        notify_after=[on_call.service_object],
+    )
     monitoring = Monitoring(
         naming.physical("monitoring"),
         MonitoringArgs(
-            naming=naming,
-            config=sections.monitoring,
-            routing=sections.routing,
-            service=dd_service,
-            pagerduty_service_name=pagerduty_service,
-            notify_after=notify_after,
+            naming=naming, config=sections.monitoring, service=dd_service, alerts=alerts
         ),
     )
     slos = Slos(
@@ -141,10 +140,8 @@ def build_observability(
             naming=naming,
             config=sections.slos,
             monitoring=sections.monitoring,
-            routing=sections.routing,
             service=dd_service,
-            pagerduty_service_name=pagerduty_service,
-            notify_after=notify_after,
+            alerts=alerts,
         ),
     )
     Synthetics(
@@ -152,11 +149,9 @@ def build_observability(
         SyntheticsArgs(
             naming=naming,
             config=sections.monitoring,
-            routing=sections.routing,
             service=dd_service,
-            pagerduty_service_name=pagerduty_service,
+            alerts=alerts,
             agent_url=agent_url,
-            notify_after=notify_after,
         ),
     )
     scorecard = Scorecard(

@@ -14,15 +14,8 @@ from components.secret_vault import SecretVault, SecretVaultArgs
 from config.runtime import RuntimeSections
 from controlplane.naming import Environment
 from preflight.cli import ROOT
-from tests.components.conftest import (
-    PROJECT,
-    REGION,
-    Registered,
-    example,
-    naming_for,
-    run_program,
-    sections,
-)
+from tests.support.components import PROJECT, REGION, Registered, naming_for, run_program
+from tests.support.runtime import example, sections
 
 SERVICE = "gcp:cloudrunv2/service:Service"
 ACCOUNT = "gcp:serviceaccount/account:Account"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
 from components.secret_vault import SecretVault, SecretVaultArgs
 from config.runtime import RuntimeSections
-from tests.components.conftest import PROJECT, REGION, Registered, naming_for, run_program, sections
+from tests.support.components import PROJECT, REGION, Registered, naming_for, run_program
+from tests.support.runtime import sections
 
 JOB = "gcp:cloudrunv2/job:Job"
 SCHEDULE = "gcp:cloudscheduler/job:Job"

@@ -7,21 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from components.monitoring import (
-    anomaly_query,
-    monitor_name,
-    notification_handles,
-)
+from components.datadog_common import monitor_name, notification_handles
+from components.monitoring import anomaly_query
 from config.observability import AnomalyAlert, RoutingSection
 from preflight.mocks import Registration
-from tests.components.conftest import naming_for
-from tests.components.conftest_observability import (
-    AGENT_SERVICE,
-    MONITOR,
-    Run,
-    by_alert_tag,
-    run_observability,
-)
+from tests.support.components import Registered, naming_for
+from tests.support.observability import AGENT_SERVICE, MONITOR, by_alert_tag, run_observability
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK_TEXT = ROOT.parent / "shared" / "seeds" / "000_73ffb8d1b357f37a.txt"
@@ -66,11 +57,11 @@ QUERY_RE = re.compile(r"^(avg|max|min|sum)\(last_(\w+)\):(.+) (<=|>=|<|>) (-?[0-
 
 
 @pytest.fixture(scope="module")
-def stacks() -> dict[str, Run]:
+def stacks() -> dict[str, Registered]:
     return {env: run_observability(env) for env in ("dev", "staging", "prod")}
 
 
-def monitors(run: Run) -> dict[str, Registration]:
+def monitors(run: Registered) -> dict[str, Registration]:
     return {
         slug: r
         for slug, r in by_alert_tag(run, MONITOR).items()
@@ -87,7 +78,7 @@ def test_playbook_copy_quotes_the_playbook() -> None:
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_every_playbook_alert_has_its_threshold_and_window(stacks: dict[str, Run], env: str):
+def test_every_playbook_alert_has_its_threshold_and_window(stacks: dict[str, Registered], env: str):
     found = by_alert_tag(stacks[env], MONITOR)
     for slug, (severity, comparator, threshold, window, _) in PLAYBOOK_ALERTS.items():
         assert slug in found, f"{env}: no monitor tagged alert:{slug}"
@@ -108,7 +99,7 @@ def test_every_playbook_alert_has_its_threshold_and_window(stacks: dict[str, Run
             assert query_window == window, f"{r.urn}: window {query_window}, playbook {window}"
 
 
-def test_critical_queries_in_prod(stacks: dict[str, Run]):
+def test_critical_queries_in_prod(stacks: dict[str, Registered]):
     found = monitors(stacks["prod"])
     scope = f"{{env:prod,service:{AGENT_SERVICE}}}"
     expected = {
@@ -130,7 +121,7 @@ def test_critical_queries_in_prod(stacks: dict[str, Run]):
         assert r.inputs["type"] == "query alert", r.urn
 
 
-def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Run]):
+def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["telemetry-ingestion-stalled"]
     assert r.inputs["notifyNoData"] is True, r.urn
     assert r.inputs["noDataTimeframe"] == 15, r.urn
@@ -140,7 +131,7 @@ def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Run]):
             assert "noDataTimeframe" not in other.inputs, other.urn
 
 
-def test_library_reuse_is_an_anomaly_monitor(stacks: dict[str, Run]):
+def test_library_reuse_is_an_anomaly_monitor(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["library-reuse-drop"]
     assert r.inputs["query"] == (
         "avg(last_4h):anomalies(avg:library.reuse.rate{env:prod,service:controlplane-agent}, "
@@ -164,7 +155,7 @@ def test_anomaly_query_adds_seasonality_for_agile():
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_tags_scope_name_and_parent(stacks: dict[str, Run], env: str):
+def test_tags_scope_name_and_parent(stacks: dict[str, Registered], env: str):
     run = stacks[env]
     component = run.one("controlplane:observability:Monitoring")
     assert component.name == f"acme-{env}-monitoring"
@@ -190,7 +181,7 @@ def test_tags_scope_name_and_parent(stacks: dict[str, Run], env: str):
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_each_message_links_an_existing_runbook(stacks: dict[str, Run], env: str):
+def test_each_message_links_an_existing_runbook(stacks: dict[str, Registered], env: str):
     for r in stacks[env].of_type(MONITOR):
         links = re.findall(r"docs/runbooks/([a-z0-9-]+\.md)", r.inputs["message"])
         assert len(links) == 1, f"{r.urn}: runbook links {links}"
@@ -201,7 +192,7 @@ def test_each_message_links_an_existing_runbook(stacks: dict[str, Run], env: str
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_routing_by_severity(stacks: dict[str, Run], env: str):
+def test_routing_by_severity(stacks: dict[str, Registered], env: str):
     for slug, r in monitors(stacks[env]).items():
         message = r.inputs["message"]
         severity = PLAYBOOK_ALERTS[slug][0]
@@ -216,7 +207,7 @@ def test_routing_by_severity(stacks: dict[str, Run], env: str):
             assert f"pages at {urgency} urgency" in message, urn
 
 
-def test_dev_routing_is_config(stacks: dict[str, Run]):
+def test_dev_routing_is_config(stacks: dict[str, Registered]):
     found = monitors(stacks["dev"])
     for slug, r in found.items():
         message = r.inputs["message"]
@@ -225,7 +216,7 @@ def test_dev_routing_is_config(stacks: dict[str, Run]):
         assert (PAGERDUTY["dev"] in message) is pages, r.urn
 
 
-def test_message_text_of_a_critical_alert(stacks: dict[str, Run]):
+def test_message_text_of_a_critical_alert(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["mission-success-rate"]
     assert r.inputs["message"] == (
         "Mission success rate (ratio 0-1) fell below 0.97 over the last 5m.\n"
@@ -261,7 +252,7 @@ def test_stricter_config_and_other_metric_names_flow_into_the_query():
     ), r.urn
 
 
-def test_monitors_wait_for_the_pagerduty_service_object(stacks: dict[str, Run]):
+def test_monitors_wait_for_the_pagerduty_service_object(stacks: dict[str, Registered]):
     service_object = stacks["prod"].one("datadog:pagerduty/serviceObject:ServiceObject")
     for r in monitors(stacks["prod"]).values():
         assert service_object.urn in r.dependencies, r.urn
@@ -282,7 +273,7 @@ def test_notification_handles():
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_inventory(stacks: dict[str, Run], env: str):
+def test_inventory(stacks: dict[str, Registered], env: str):
     counts: dict[str, int] = {}
     for r in stacks[env].resources:
         counts[r.type] = counts.get(r.type, 0) + 1

@@ -25,7 +25,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from preflight.__main__ import main
 from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from tests.conftest import resources_of
+from tests.support.snapshots import resources_of
 
 MONITOR = "datadog:index/monitor:Monitor"
 SLO = "datadog:index/serviceLevelObjective:ServiceLevelObjective"

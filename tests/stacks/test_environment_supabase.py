@@ -20,7 +20,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 
 from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from tests.conftest import resources_of
+from tests.support.snapshots import resources_of
 
 SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"
 KEYS = "pulumi-python:dynamic/supabase:SupabaseProjectKeys"
