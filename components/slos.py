@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_datadog as datadog
@@ -97,8 +98,10 @@ class Slos(pulumi.ComponentResource):
             slug = SLO_SLUGS[key]
             tags = naming.tags(service=args.service, team=args.monitoring.team, slo=slug)
             if isinstance(objective, CountSlo):
-                slo = datadog.ServiceLevelObjective(
+                slo = self._objective(
                     f"{name}-{slug}",
+                    objective.targets,
+                    tags,
                     name=f"Mission completion ≥ {_pct(objective.targets)} ({naming.env})",
                     description="Share of missions that complete successfully (playbook §1).",
                     type="metric",
@@ -106,11 +109,6 @@ class Slos(pulumi.ComponentResource):
                         numerator=f"sum:{objective.good_metric}{where}.as_count()",
                         denominator=f"sum:{objective.total_metric}{where}.as_count()",
                     ),
-                    thresholds=_thresholds(objective.targets),
-                    timeframe=PRIMARY_TIMEFRAME,
-                    target_threshold=objective.targets.thirty_days,
-                    tags=tags,
-                    opts=pulumi.ResourceOptions(parent=self),
                 )
             else:
                 slo = self._latency_slo(name, slug, key, objective, where, tags, naming)
@@ -135,8 +133,10 @@ class Slos(pulumi.ComponentResource):
         naming: Naming,
     ) -> datadog.ServiceLevelObjective:
         what = {"streamingHeartbeat": "Streaming heartbeat", "apiLatency": "API latency"}[key]
-        return datadog.ServiceLevelObjective(
+        return self._objective(
             f"{name}-{slug}",
+            objective.targets,
+            tags,
             name=f"{what} p95 ≤ {number(objective.threshold_seconds)}s ({naming.env})",
             description=(
                 f"Share of {objective.query_interval_seconds}s slices whose p95 "
@@ -163,9 +163,18 @@ class Slos(pulumi.ComponentResource):
                     ),
                 )
             ),
-            thresholds=_thresholds(objective.targets),
+        )
+
+    def _objective(
+        self, logical_name: str, targets: SloTargets, tags: list[str], **definition: Any
+    ) -> datadog.ServiceLevelObjective:
+        """An SLO with its 7-day and 30-day targets, the 30-day one primary."""
+        return datadog.ServiceLevelObjective(
+            logical_name,
+            **definition,
+            thresholds=_thresholds(targets),
             timeframe=PRIMARY_TIMEFRAME,
-            target_threshold=objective.targets.thirty_days,
+            target_threshold=targets.thirty_days,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

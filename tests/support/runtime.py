@@ -1,12 +1,16 @@
-"""The example runtime config the component tests start from, and the planted canary."""
+"""The example runtime config the component tests start from, the planted canary, and a vault
+for the tests of its readers."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
-from config.runtime import RuntimeSections
-from tests.support.components import PROJECT_NUMBER
+from components.secret_vault import SecretVault, SecretVaultArgs
+from config.runtime import RuntimeSections, SecretSpec
+from controlplane.naming import Naming
+from tests.support.components import PROJECT, PROJECT_NUMBER
 
 _DIGEST = "@sha256:" + "e" * 64
 _REGISTRY = "europe-west1-docker.pkg.dev/acme-cp-test/controlplane"
@@ -94,3 +98,14 @@ def example(**changes: Any) -> dict[str, Any]:
 
 def sections(**changes: Any) -> RuntimeSections:
     return RuntimeSections.model_validate(example(**changes))
+
+
+def vault_of(naming: Naming, cfg: RuntimeSections, catalogue: Sequence[SecretSpec]) -> SecretVault:
+    """An unprotected vault named ``secrets`` holding ``catalogue`` of ``cfg``, for the readers'
+    tests (declare it inside the program under test)."""
+    return SecretVault(
+        "secrets",
+        SecretVaultArgs(
+            naming=naming, project=PROJECT, catalogue=catalogue, vault=cfg.vault, protect=False
+        ),
+    )
