@@ -34,7 +34,8 @@ def access_iam(cfg: StackConfig) -> dict[str, list[str]]:
 
 
 def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) -> dict[str, Any]:
-    """Issue 3: secret vault, Cloud Run services, maintenance jobs, log retention and audit."""
+    """The runtime (playbook §3, §4, §6, §7): secret vault, Cloud Run services, maintenance
+    jobs, log retention and audit."""
     naming, project, region = cfg.naming, cfg.gcp.project, cfg.gcp.region
     prod = cfg.environment == "prod"
     vault = SecretVault(

@@ -1,4 +1,4 @@
-"""Observability and on-call of each stack as ``Pulumi.<stack>.yaml`` declares it (issue 4).
+"""Observability and on-call of each stack as ``Pulumi.<stack>.yaml`` declares it.
 
 Everything here is read from the synthesized snapshots (the session fixture ``snapshots``), not
 from the components run with example configs: the §4 alerts with the playbook's thresholds and

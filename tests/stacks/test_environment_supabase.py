@@ -1,4 +1,5 @@
-"""Supabase of each stack as ``Pulumi.<stack>.yaml`` declares it, read from its snapshot (issue 5).
+"""Supabase of each stack (playbook §3, §6, §7) as ``Pulumi.<stack>.yaml`` declares it, read from
+its snapshot.
 
 The settings resource carries SSL enforcement everywhere, network restrictions in staging and
 prod and point-in-time recovery in prod; it is protected where it holds customer data. The
