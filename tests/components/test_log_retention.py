@@ -10,7 +10,6 @@ from tests.support.runtime import PROD_CHANGES, sections
 
 BUCKET = "gcp:storage/bucket:Bucket"
 LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
-SINK = "gcp:logging/projectSink:ProjectSink"
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
 
 

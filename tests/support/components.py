@@ -41,9 +41,6 @@ class Registered:
         assert len(found) == 1, f"expected one resource named {name!r}, found {len(found)}"
         return found[0]
 
-    def children_of(self, parent: Registration) -> list[Registration]:
-        return [r for r in self.resources if r.parent == parent.urn]
-
     def id_of(self, registration: Registration) -> str:
         return self.ids[registration.urn]
 
