@@ -18,22 +18,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.cmek import crypto_key, grant_key, kms_location, service_agent
 from config.logging import LoggingSpec
-from controlplane.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
+from controlplane.naming import Naming, slug
 
 COMPONENT = "logs"
 AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
-KMS_ROLE = KMS_ENCRYPTER_DECRYPTER
 WRITER_ROLE = "roles/storage.objectCreator"
-
-
-# Cloud Storage's multi-regions and the Cloud KMS locations a bucket's CMEK key must sit in.
-_KMS_MULTI_REGIONS = {"EU": "europe", "US": "us", "ASIA": "asia"}
-
-
-def kms_location(bucket_location: str) -> str:
-    """The Cloud KMS location for a bucket location (``EU`` -> ``europe``, a region as is)."""
-    return _KMS_MULTI_REGIONS.get(bucket_location.upper(), bucket_location.lower())
 
 
 @dataclass(frozen=True)
@@ -183,31 +174,22 @@ class LogRetention(pulumi.ComponentResource):
         spec, naming = args.spec, args.naming
         if not spec.cmek.enabled:
             return None, []
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
-        ring = gcp.kms.KeyRing(
-            f"{name}-keyring",
-            name=naming.physical(COMPONENT),
+        key = crypto_key(
+            self,
+            ring_name=f"{name}-keyring",
+            key_name=f"{name}-key",
+            naming=naming,
+            component=COMPONENT,
+            role="archive",
             project=args.project,
             location=kms_location(spec.archive_location),
-            opts=stateful,
+            rotation_days=spec.cmek.rotation_days,
+            protect=args.protect,
         )
-        key = gcp.kms.CryptoKey(
-            f"{name}-key",
-            name=naming.physical(COMPONENT, "archive"),
-            key_ring=ring.id,
-            purpose="ENCRYPT_DECRYPT",
-            rotation_period=f"{spec.cmek.rotation_days * DAY_SECONDS}s",
-            labels=naming.labels(component=COMPONENT),
-            opts=stateful,
-        )
-        grant = gcp.kms.CryptoKeyIAMMember(
+        grant = grant_key(
+            self,
             f"{name}-key-storage",
-            crypto_key_id=key.id,
-            role=KMS_ROLE,
-            member=(
-                f"serviceAccount:service-{args.project_number}"
-                "@gs-project-accounts.iam.gserviceaccount.com"
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            key,
+            service_agent(args.project_number, "gs-project-accounts.iam.gserviceaccount.com"),
         )
         return gcp.storage.BucketEncryptionArgs(default_kms_key_name=key.id), [grant]

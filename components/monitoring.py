@@ -10,89 +10,28 @@ Scales (see :mod:`config.observability`): rates are ratios 0-1, latencies second
 counts are summed over the window with ``.as_count()``.
 
 Monitor names start with ``[<severity>]``: the on-call service's event orchestration reads that
-marker to set the PagerDuty urgency (:mod:`components.on_call`).
+marker to set the PagerDuty urgency (:mod:`components.datadog_common`, :mod:`components.on_call`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_datadog as datadog
 
+from components.datadog_common import (
+    PRIORITY,
+    RENOTIFY_MINUTES,
+    AlertRouting,
+    monitor_name,
+    number,
+    scope,
+)
 from config.common import window_minutes
 from config.monitoring import AnomalyAlert, MonitoringSection
-from config.routing import PAGERDUTY, RoutingSection
 from controlplane.naming import Naming
-from controlplane.playbook import PLAYBOOK, Severity
-
-PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
-"""Datadog monitor priority (P1 most urgent) per severity."""
-RENOTIFY_MINUTES: dict[Severity, int] = {"critical": 30, "high": 120, "informational": 0}
-"""Re-notification interval while an alert stays open (0: never)."""
-URGENCY_TEXT: dict[Severity, str] = {
-    "critical": "pages at high urgency",
-    "high": "pages at low urgency",
-    "informational": "never pages",
-}
-
-
-def number(value: float) -> str:
-    """A threshold as Datadog and the playbook write it: ``0.97``, ``8``, ``0``."""
-    return f"{value:g}"
-
-
-def scope(naming: Naming, service: str) -> str:
-    """The tag filter that scopes a query to the environment and the agent's service."""
-    return f"env:{naming.env},service:{service}"
-
-
-def monitor_name(severity: Severity, title: str, naming: Naming) -> str:
-    """``[critical] <title> (<env>)``; the marker drives the PagerDuty urgency."""
-    return f"[{severity}] {title} ({naming.env})"
-
-
-def notification_handles(
-    routing: RoutingSection, severity: Severity, pagerduty_service_name: str
-) -> list[str]:
-    """Datadog ``@`` handles of the targets that ``routing`` gives ``severity``."""
-    handles = []
-    for target in routing.targets(severity):
-        if target == PAGERDUTY:
-            handles.append(f"@pagerduty-{pagerduty_service_name}")
-        elif target.startswith("slack:"):
-            handles.append(f"@slack-{target.removeprefix('slack:')}")
-        else:
-            handles.append(f"@{target.removeprefix('email:')}")
-    return handles
-
-
-def alert_message(
-    *,
-    summary: str,
-    runbook: str,
-    severity: Severity,
-    routing: RoutingSection,
-    pagerduty_service_name: str,
-) -> str:
-    """The notification text: what fired, the runbook, the severity and its targets."""
-    handles = notification_handles(routing, severity, pagerduty_service_name)
-    paging = (
-        f"PagerDuty service {pagerduty_service_name} {URGENCY_TEXT[severity]}"
-        if routing.pages(severity)
-        else "no paging"
-    )
-    return "\n".join(
-        [
-            summary,
-            "",
-            f"Runbook: {runbook}",
-            f"Severity: {severity} (routing: {paging})",
-            "",
-            f"Notify: {' '.join(handles)}",
-        ]
-    )
+from controlplane.playbook import PLAYBOOK
 
 
 @dataclass(frozen=True)
@@ -103,17 +42,11 @@ class MonitoringArgs:
     """Names and tags of the environment."""
     config: MonitoringSection
     """``controlplane:monitoring``: metric names, thresholds and windows, team."""
-    routing: RoutingSection
-    """``controlplane:routing``: notification targets per severity."""
     service: str
     """The agent's Datadog service name (its ``DD_SERVICE``); scopes queries and tags. A plain
     string so that queries, tags and messages stay known at preview for the policy pack."""
-    pagerduty_service_name: str
-    """The environment's PagerDuty service as Datadog knows it (``OnCall.datadog_service_name``);
-    ``@pagerduty-<name>`` is the paging handle."""
-    notify_after: Sequence[pulumi.Resource] = ()
-    """Resources the notification handles need first (``OnCall.service_object``, which makes
-    ``@pagerduty-<name>`` valid in Datadog)."""
+    alerts: AlertRouting
+    """Where the monitors notify (``controlplane:routing``, the PagerDuty service)."""
 
 
 @dataclass(frozen=True)
@@ -196,12 +129,8 @@ class Monitoring(pulumi.ComponentResource):
             name=monitor_name(severity, spec.title, args.naming),
             type="query alert",
             query=spec.query,
-            message=alert_message(
-                summary=spec.summary,
-                runbook=args.config.runbook(book.slug),
-                severity=severity,
-                routing=args.routing,
-                pagerduty_service_name=args.pagerduty_service_name,
+            message=args.alerts.message(
+                summary=spec.summary, runbook=args.config.runbook(book.slug), severity=severity
             ),
             monitor_thresholds=thresholds,
             monitor_threshold_windows=windows,
@@ -214,7 +143,7 @@ class Monitoring(pulumi.ComponentResource):
             tags=args.naming.tags(
                 service=args.service, severity=severity, team=args.config.team, alert=book.slug
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+            opts=args.alerts.options(self),
         )
 
 

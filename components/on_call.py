@@ -8,7 +8,7 @@ Per environment:
   with the delays from config and at least one loop;
 - one service on that policy, with auto-resolve, acknowledgement timeout and alert grouping;
 - urgency by severity: an event orchestration on the service reads the ``[<severity>]``
-  marker that every monitor name starts with (:func:`components.monitoring.monitor_name`)
+  marker that every monitor name starts with (:func:`components.datadog_common.monitor_name`)
   and sets the alert severity to ``critical`` (high urgency) for critical alerts and
   ``warning`` (low urgency) for high alerts, and suppresses informational ones (they never
   page, even if one is misrouted). The service's urgency rule is ``severity_based``; with
@@ -49,9 +49,36 @@ ALERT_SEVERITY: dict[Severity, str] = {"critical": "critical", "high": "warning"
 to high urgency and ``warning`` to low urgency. Informational alerts are suppressed."""
 
 
+URGENCY_RULES: dict[Severity, str] = {
+    "critical": "Critical alerts page at high urgency",
+    "high": "High alerts page at low urgency",
+    "informational": "Informational alerts never page",
+}
+"""The labels of the event orchestration's rules, in rule order."""
+
+
 def severity_condition(severity: Severity) -> str:
     """The PCL condition that matches an event of a monitor of ``severity``."""
     return f"event.summary matches part '[{severity}]'"
+
+
+def orchestration_rule(severity: Severity) -> pagerduty.EventOrchestrationServiceSetRuleArgs:
+    """The orchestration rule of ``severity``: set the PagerDuty alert severity, or suppress
+    (informational alerts, which have none in :data:`ALERT_SEVERITY`)."""
+    actions = (
+        pagerduty.EventOrchestrationServiceSetRuleActionsArgs(severity=ALERT_SEVERITY[severity])
+        if severity in ALERT_SEVERITY
+        else pagerduty.EventOrchestrationServiceSetRuleActionsArgs(suppress=True)
+    )
+    return pagerduty.EventOrchestrationServiceSetRuleArgs(
+        label=URGENCY_RULES[severity],
+        conditions=[
+            pagerduty.EventOrchestrationServiceSetRuleConditionArgs(
+                expression=severity_condition(severity)
+            )
+        ],
+        actions=actions,
+    )
 
 
 def pagerduty_service_name(naming: Naming) -> str:
@@ -171,41 +198,7 @@ class OnCall(pulumi.ComponentResource):
             sets=[
                 pagerduty.EventOrchestrationServiceSetArgs(
                     id="start",
-                    rules=[
-                        pagerduty.EventOrchestrationServiceSetRuleArgs(
-                            label="Critical alerts page at high urgency",
-                            conditions=[
-                                pagerduty.EventOrchestrationServiceSetRuleConditionArgs(
-                                    expression=severity_condition("critical")
-                                )
-                            ],
-                            actions=pagerduty.EventOrchestrationServiceSetRuleActionsArgs(
-                                severity=ALERT_SEVERITY["critical"]
-                            ),
-                        ),
-                        pagerduty.EventOrchestrationServiceSetRuleArgs(
-                            label="High alerts page at low urgency",
-                            conditions=[
-                                pagerduty.EventOrchestrationServiceSetRuleConditionArgs(
-                                    expression=severity_condition("high")
-                                )
-                            ],
-                            actions=pagerduty.EventOrchestrationServiceSetRuleActionsArgs(
-                                severity=ALERT_SEVERITY["high"]
-                            ),
-                        ),
-                        pagerduty.EventOrchestrationServiceSetRuleArgs(
-                            label="Informational alerts never page",
-                            conditions=[
-                                pagerduty.EventOrchestrationServiceSetRuleConditionArgs(
-                                    expression=severity_condition("informational")
-                                )
-                            ],
-                            actions=pagerduty.EventOrchestrationServiceSetRuleActionsArgs(
-                                suppress=True
-                            ),
-                        ),
-                    ],
+                    rules=[orchestration_rule(severity) for severity in URGENCY_RULES],
                 )
             ],
             catch_all=pagerduty.EventOrchestrationServiceCatchAllArgs(

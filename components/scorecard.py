@@ -20,8 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_datadog as datadog
 
-from components.monitoring import number, scope
-from components.slos import SLO_SLUGS
+from components.datadog_common import SLO_SLUGS, number, scope
 from config.monitoring import MonitoringSection
 from controlplane.naming import Naming
 

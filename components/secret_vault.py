@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 import pulumi
 import pulumi_gcp as gcp
 
+from components.cmek import crypto_key, grant_key, service_agent
 from config.secrets import SecretSpec
 from config.vault import VaultSpec
-from controlplane.naming import DAY_SECONDS, KMS_ENCRYPTER_DECRYPTER, Naming, slug
+from controlplane.naming import DAY_SECONDS, Naming, slug
 
 ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
 PUBLISHER_ROLE = "roles/pubsub.publisher"
-KMS_ROLE = KMS_ENCRYPTER_DECRYPTER
 COMPONENT = "vault"
 
 
@@ -108,9 +108,8 @@ class SecretVault(pulumi.ComponentResource):
         self._versions: dict[str, gcp.secretmanager.SecretVersion] = {}
         self._granted: set[str] = set()
         naming, vault = args.naming, args.vault
-        agent_member = (
-            f"serviceAccount:service-{vault.project_number}"
-            "@gcp-sa-secretmanager.iam.gserviceaccount.com"
+        agent_member = service_agent(
+            vault.project_number, "gcp-sa-secretmanager.iam.gserviceaccount.com"
         )
         # Reading the config values first: a missing `pulumi config set --secret` key stops
         # the program before any secret is declared.
@@ -196,15 +195,12 @@ class SecretVault(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._topic_key_grants.append(
-            gcp.kms.CryptoKeyIAMMember(
+            grant_key(
+                self,
                 f"{name}-key-pubsub-agent",
-                crypto_key_id=key.id,
-                role=KMS_ROLE,
-                member=(
-                    f"serviceAccount:service-{args.vault.project_number}"
-                    "@gcp-sa-pubsub.iam.gserviceaccount.com"
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[pubsub_agent]),
+                key,
+                service_agent(args.vault.project_number, "gcp-sa-pubsub.iam.gserviceaccount.com"),
+                depends_on=[pubsub_agent],
             )
         )
         return key.id
@@ -222,31 +218,22 @@ class SecretVault(pulumi.ComponentResource):
             return {}, []
         keys: dict[str, gcp.kms.CryptoKey] = {}
         grants: list[pulumi.Resource] = []
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         for location in vault.replica_locations or ["global"]:
-            ring = gcp.kms.KeyRing(
-                f"{name}-keyring-{location}",
-                name=naming.physical(COMPONENT),
+            key = crypto_key(
+                self,
+                ring_name=f"{name}-keyring-{location}",
+                key_name=f"{name}-key-{location}",
+                naming=naming,
+                component=COMPONENT,
+                role="secrets",
                 project=args.project,
                 location=location,
-                opts=stateful,
-            )
-            key = gcp.kms.CryptoKey(
-                f"{name}-key-{location}",
-                name=naming.physical(COMPONENT, "secrets"),
-                key_ring=ring.id,
-                purpose="ENCRYPT_DECRYPT",
-                rotation_period=f"{vault.cmek.rotation_days * DAY_SECONDS}s",
-                labels=naming.labels(component=COMPONENT),
-                opts=stateful,
+                rotation_days=vault.cmek.rotation_days,
+                protect=args.protect,
             )
             grants.append(
-                gcp.kms.CryptoKeyIAMMember(
-                    f"{name}-key-{location}-agent",
-                    crypto_key_id=key.id,
-                    role=KMS_ROLE,
-                    member=agent_member,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[identity]),
+                grant_key(
+                    self, f"{name}-key-{location}-agent", key, agent_member, depends_on=[identity]
                 )
             )
             keys[location] = key

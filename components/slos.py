@@ -10,31 +10,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_datadog as datadog
 
-from components.monitoring import (
+from components.datadog_common import (
     PRIORITY,
     RENOTIFY_MINUTES,
-    alert_message,
+    SLO_SLUGS,
+    AlertRouting,
     monitor_name,
     number,
     scope,
 )
 from config.monitoring import MonitoringSection
-from config.routing import RoutingSection
 from config.slos import BurnRateAlert, CountSlo, LatencySlo, SlosSection, SloTargets
 from controlplane.naming import Naming
 
-SLO_SLUGS = {
-    "missionCompletion": "mission-completion",
-    "streamingHeartbeat": "streaming-heartbeat",
-    "apiLatency": "api-latency",
-}
-"""Stable ids of the objectives (logical names, ``slo:`` tags)."""
 SLO_RUNBOOKS = {
     "missionCompletion": "mission-success-rate",
     "streamingHeartbeat": "sse-heartbeat",
@@ -69,15 +63,10 @@ class SlosArgs:
     """``controlplane:slos``: objectives, targets, burn-rate alerts."""
     monitoring: MonitoringSection
     """``controlplane:monitoring``: the team tag and runbook links."""
-    routing: RoutingSection
-    """``controlplane:routing``: targets of the burn-rate alerts by severity."""
     service: str
     """The agent's Datadog service name; scopes the SLI queries."""
-    pagerduty_service_name: str
-    """The environment's PagerDuty service as Datadog knows it."""
-    notify_after: Sequence[pulumi.Resource] = ()
-    """Resources the notification handles need first (``OnCall.service_object``, which makes
-    ``@pagerduty-<name>`` valid in Datadog)."""
+    alerts: AlertRouting
+    """Where the burn-rate alerts notify (``controlplane:routing``, the PagerDuty service)."""
 
 
 class Slos(pulumi.ComponentResource):
@@ -103,8 +92,10 @@ class Slos(pulumi.ComponentResource):
             slug = SLO_SLUGS[key]
             tags = naming.tags(service=args.service, team=args.monitoring.team, slo=slug)
             if isinstance(objective, CountSlo):
-                slo = datadog.ServiceLevelObjective(
+                slo = self._objective(
                     f"{name}-{slug}",
+                    objective.targets,
+                    tags,
                     name=f"Mission completion ≥ {_pct(objective.targets)} ({naming.env})",
                     description="Share of missions that complete successfully (playbook §1).",
                     type="metric",
@@ -112,11 +103,6 @@ class Slos(pulumi.ComponentResource):
                         numerator=f"sum:{objective.good_metric}{where}.as_count()",
                         denominator=f"sum:{objective.total_metric}{where}.as_count()",
                     ),
-                    thresholds=_thresholds(objective.targets),
-                    timeframe=PRIMARY_TIMEFRAME,
-                    target_threshold=objective.targets.thirty_days,
-                    tags=tags,
-                    opts=pulumi.ResourceOptions(parent=self),
                 )
             else:
                 slo = self._latency_slo(name, slug, key, objective, where, tags, naming)
@@ -141,8 +127,10 @@ class Slos(pulumi.ComponentResource):
         naming: Naming,
     ) -> datadog.ServiceLevelObjective:
         what = {"streamingHeartbeat": "Streaming heartbeat", "apiLatency": "API latency"}[key]
-        return datadog.ServiceLevelObjective(
+        return self._objective(
             f"{name}-{slug}",
+            objective.targets,
+            tags,
             name=f"{what} p95 ≤ {number(objective.threshold_seconds)}s ({naming.env})",
             description=(
                 f"Share of {objective.query_interval_seconds}s slices whose p95 "
@@ -169,9 +157,18 @@ class Slos(pulumi.ComponentResource):
                     ),
                 )
             ),
-            thresholds=_thresholds(objective.targets),
+        )
+
+    def _objective(
+        self, logical_name: str, targets: SloTargets, tags: list[str], **definition: Any
+    ) -> datadog.ServiceLevelObjective:
+        """An SLO with its 7-day and 30-day targets, the 30-day one primary."""
+        return datadog.ServiceLevelObjective(
+            logical_name,
+            **definition,
+            thresholds=_thresholds(targets),
             timeframe=PRIMARY_TIMEFRAME,
-            target_threshold=objective.targets.thirty_days,
+            target_threshold=targets.thirty_days,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -197,15 +194,13 @@ class Slos(pulumi.ComponentResource):
             ),
             type="slo alert",
             query=slo.id.apply(lambda slo_id: burn_rate_query(slo_id, alert)),
-            message=alert_message(
+            message=args.alerts.message(
                 summary=(
                     f"The {slug} SLO is burning its {alert.timeframe} error budget at "
                     f"{rate}x or more over {alert.long_window} and {alert.short_window}."
                 ),
                 runbook=args.monitoring.runbook(SLO_RUNBOOKS[key]),
                 severity=severity,
-                routing=args.routing,
-                pagerduty_service_name=args.pagerduty_service_name,
             ),
             monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=rate),
             priority=PRIORITY[severity],
@@ -217,7 +212,7 @@ class Slos(pulumi.ComponentResource):
                 slo=slug,
                 alert=f"slo-{slug}-burn-{alert.name}",
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+            opts=args.alerts.options(self),
         )
 
 

@@ -14,15 +14,14 @@ the notification targets, and its monitor name carries the ``[<severity>]`` mark
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_datadog as datadog
 
-from components.monitoring import PRIORITY, RENOTIFY_MINUTES, alert_message, monitor_name
+from components.datadog_common import PRIORITY, RENOTIFY_MINUTES, AlertRouting, monitor_name
 from config.monitoring import MonitoringSection
-from config.routing import RoutingSection
 from controlplane.naming import Naming
 from controlplane.playbook import Severity
 
@@ -35,15 +34,10 @@ class SyntheticsArgs:
     """Names and tags of the environment."""
     config: MonitoringSection
     """``controlplane:monitoring``: synthetics settings, team tag, runbook links."""
-    routing: RoutingSection
-    """``controlplane:routing``: targets per severity."""
     service: str
     """The agent's Datadog service name (tags)."""
-    pagerduty_service_name: str
-    """The environment's PagerDuty service as Datadog knows it."""
-    notify_after: Sequence[pulumi.Resource] = ()
-    """Resources the notification handles need first (``OnCall.service_object``, which makes
-    ``@pagerduty-<name>`` valid in Datadog)."""
+    alerts: AlertRouting
+    """Where the tests' monitors notify (``controlplane:routing``, the PagerDuty service)."""
     agent_url: pulumi.Input[str] | None = None
     """Base URL of the agent service (e.g. the Cloud Run service ``uri``); config
     ``monitoring.synthetics.baseUrl`` overrides it. One of the two is required."""
@@ -156,12 +150,10 @@ class Synthetics(pulumi.ComponentResource):
                         renotify_interval=RENOTIFY_MINUTES[check.severity]
                     ),
                 ),
-                message=alert_message(
+                message=args.alerts.message(
                     summary=check.summary,
                     runbook=args.config.runbook(check.runbook),
                     severity=check.severity,
-                    routing=args.routing,
-                    pagerduty_service_name=args.pagerduty_service_name,
                 ),
                 tags=args.naming.tags(
                     service=args.service,
@@ -169,7 +161,7 @@ class Synthetics(pulumi.ComponentResource):
                     team=args.config.team,
                     alert=check.slug,
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.notify_after)),
+                opts=args.alerts.options(self),
             )
         self.register_outputs({"testIds": {key: t.id for key, t in self.tests.items()}})
 

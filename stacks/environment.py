@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from components.agent_service import AgentService, AgentServiceArgs
+from components.datadog_common import AlertRouting
 from components.environment_access import EnvironmentAccess, EnvironmentAccessArgs
 from components.log_retention import LogRetention, LogRetentionArgs
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
@@ -33,7 +34,8 @@ def access_iam(cfg: StackConfig) -> dict[str, list[str]]:
 
 
 def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) -> dict[str, Any]:
-    """Issue 3: secret vault, Cloud Run services, maintenance jobs, log retention and audit."""
+    """The runtime (playbook §3, §4, §6, §7): secret vault, Cloud Run services, maintenance
+    jobs, log retention and audit."""
     naming, project, region = cfg.naming, cfg.gcp.project, cfg.gcp.region
     prod = cfg.environment == "prod"
     vault = SecretVault(
@@ -122,17 +124,15 @@ def build_observability(
     messages stay readable by the policy pack at preview time.
     """
     on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=sections.oncall))
-    pagerduty_service = on_call.datadog_service_name
-    notify_after = [on_call.service_object]
+    alerts = AlertRouting(
+        routing=sections.routing,
+        pagerduty_service_name=on_call.datadog_service_name,
+        notify_after=[on_call.service_object],
+    )
     monitoring = Monitoring(
         naming.physical("monitoring"),
         MonitoringArgs(
-            naming=naming,
-            config=sections.monitoring,
-            routing=sections.routing,
-            service=dd_service,
-            pagerduty_service_name=pagerduty_service,
-            notify_after=notify_after,
+            naming=naming, config=sections.monitoring, service=dd_service, alerts=alerts
         ),
     )
     slos = Slos(
@@ -141,10 +141,8 @@ def build_observability(
             naming=naming,
             config=sections.slos,
             monitoring=sections.monitoring,
-            routing=sections.routing,
             service=dd_service,
-            pagerduty_service_name=pagerduty_service,
-            notify_after=notify_after,
+            alerts=alerts,
         ),
     )
     Synthetics(
@@ -152,11 +150,9 @@ def build_observability(
         SyntheticsArgs(
             naming=naming,
             config=sections.monitoring,
-            routing=sections.routing,
             service=dd_service,
-            pagerduty_service_name=pagerduty_service,
+            alerts=alerts,
             agent_url=agent_url,
-            notify_after=notify_after,
         ),
     )
     scorecard = Scorecard(

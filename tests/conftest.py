@@ -9,6 +9,9 @@ import pytest
 
 from preflight.cli import ROOT
 from preflight.synth import synthesize
+from tests.support.snapshots import resources_of
+
+__all__ = ["resources_of"]  # still imported from here by tests/config and tests/preflight
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +32,3 @@ def project_with(tmp_path: Path):
         return tmp_path
 
     return make
-
-
-def resources_of(snapshot: dict[str, Any], type_token: str) -> list[dict[str, Any]]:
-    """The snapshot's resources of one type."""
-    return [r for r in snapshot["resources"] if r["type"] == type_token]

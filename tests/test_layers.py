@@ -82,7 +82,7 @@ def project_imports(tree: ast.AST, module: str) -> Iterator[tuple[int, str]]:
         for name in names:
             top = name.split(".")[0]
             if top in PROJECT_PACKAGES or name == "__main__":
-                yield node.lineno, name
+                yield getattr(node, "lineno", 0), name
 
 
 def violations(root: Path, files: list[str]) -> list[str]:

@@ -10,19 +10,11 @@ import pytest
 import yaml
 
 from components.agent_service import AgentService, AgentServiceArgs, traffic_plan
-from components.secret_vault import SecretVault, SecretVaultArgs
 from config.runtime import RuntimeSections
 from controlplane.naming import Environment
 from preflight.cli import ROOT
-from tests.components.conftest import (
-    PROJECT,
-    REGION,
-    Registered,
-    example,
-    naming_for,
-    run_program,
-    sections,
-)
+from tests.support.components import PROJECT, REGION, Registered, naming_for, run_program
+from tests.support.runtime import example, sections, vault_of
 
 SERVICE = "gcp:cloudrunv2/service:Service"
 ACCOUNT = "gcp:serviceaccount/account:Account"
@@ -51,16 +43,7 @@ def _build(
     def program() -> None:
         vault = None
         if with_vault:
-            vault = SecretVault(
-                "secrets",
-                SecretVaultArgs(
-                    naming=naming,
-                    project=PROJECT,
-                    catalogue=[s for s in cfg.secrets if not s.from_config],
-                    vault=cfg.vault,
-                    protect=False,
-                ),
-            )
+            vault = vault_of(naming, cfg, [s for s in cfg.secrets if not s.from_config])
         AgentService(
             service,
             AgentServiceArgs(

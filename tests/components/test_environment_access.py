@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import resources_of
+from tests.support.snapshots import resources_of
 
 
 def test_one_member_per_role_and_group_with_parent(snapshots) -> None:

@@ -5,19 +5,11 @@ from __future__ import annotations
 from components.log_retention import LogRetention, LogRetentionArgs
 from config.runtime import RuntimeSections
 from controlplane.naming import Environment
-from tests.components.conftest import (
-    PROD_CHANGES,
-    PROJECT,
-    PROJECT_NUMBER,
-    Registered,
-    naming_for,
-    run_program,
-    sections,
-)
+from tests.support.components import PROJECT, PROJECT_NUMBER, Registered, naming_for, run_program
+from tests.support.runtime import PROD_CHANGES, sections
 
 BUCKET = "gcp:storage/bucket:Bucket"
 LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
-SINK = "gcp:logging/projectSink:ProjectSink"
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
 
 
@@ -138,13 +130,3 @@ def test_prod_protects_every_stateful_resource_and_encrypts_the_archive() -> Non
         "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     }, grant.urn
     assert grant.urn in bucket.dependencies, bucket.urn
-
-
-def test_cmek_key_location_follows_the_bucket_location() -> None:
-    from components.log_retention import kms_location
-
-    assert kms_location("EU") == "europe"
-    assert kms_location("US") == "us"
-    assert kms_location("asia") == "asia"
-    assert kms_location("europe-west1") == "europe-west1"
-    assert kms_location("EUROPE-WEST4") == "europe-west4"

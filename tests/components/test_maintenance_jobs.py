@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
-from components.secret_vault import SecretVault, SecretVaultArgs
 from config.runtime import RuntimeSections
-from tests.components.conftest import PROJECT, REGION, Registered, naming_for, run_program, sections
+from tests.support.components import PROJECT, REGION, Registered, naming_for, run_program
+from tests.support.runtime import sections, vault_of
 
 JOB = "gcp:cloudrunv2/job:Job"
 SCHEDULE = "gcp:cloudscheduler/job:Job"
@@ -22,16 +22,7 @@ def _build(
     def program() -> None:
         vault = None
         if with_vault:
-            vault = SecretVault(
-                "secrets",
-                SecretVaultArgs(
-                    naming=naming,
-                    project=PROJECT,
-                    catalogue=cfg.secrets,
-                    vault=cfg.vault,
-                    protect=False,
-                ),
-            )
+            vault = vault_of(naming, cfg, cfg.secrets)
         MaintenanceJobs(
             "maintenance",
             MaintenanceJobsArgs(

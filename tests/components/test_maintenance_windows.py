@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components.maintenance_windows import duration
-from tests.components.conftest_observability import DOWNTIME, Run, run_observability
+from tests.support.components import Registered
+from tests.support.observability import DOWNTIME, run_observability
 
 # Playbook §9, copied on purpose: "Maintenance Window: Saturdays 02:00-04:00 UTC (staging),
 # Sundays 03:00-05:00 UTC (production)"
@@ -16,12 +17,12 @@ WINDOWS = {
 
 
 @pytest.fixture(scope="module")
-def stacks() -> dict[str, Run]:
+def stacks() -> dict[str, Registered]:
     return {env: run_observability(env) for env in ("dev", "staging", "prod")}
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_weekly_downtime_of_the_playbook_window(stacks: dict[str, Run], env: str):
+def test_weekly_downtime_of_the_playbook_window(stacks: dict[str, Registered], env: str):
     run = stacks[env]
     component = run.one("controlplane:observability:MaintenanceWindows")
     downtime = run.one(DOWNTIME)
@@ -43,7 +44,7 @@ def test_weekly_downtime_of_the_playbook_window(stacks: dict[str, Run], env: str
     assert downtime.inputs["displayTimezone"] == "UTC", downtime.urn
 
 
-def test_dev_has_no_window_unless_configured(stacks: dict[str, Run]):
+def test_dev_has_no_window_unless_configured(stacks: dict[str, Registered]):
     assert stacks["dev"].of_type(DOWNTIME) == []
     run = run_observability(
         "dev",

@@ -7,25 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from components.monitoring import (
-    anomaly_query,
-    monitor_name,
-    notification_handles,
-)
+from components.datadog_common import monitor_name, notification_handles
+from components.monitoring import anomaly_query
 from config.monitoring import AnomalyAlert
 from config.routing import RoutingSection
 from preflight.mocks import Registration
-from tests.components.conftest import naming_for
-from tests.components.conftest_observability import (
-    AGENT_SERVICE,
-    MONITOR,
-    Run,
-    by_alert_tag,
-    run_observability,
-)
+from tests.support.components import Registered, naming_for
+from tests.support.observability import AGENT_SERVICE, MONITOR, by_alert_tag, run_observability
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK_TEXT = ROOT.parent / "shared" / "seeds" / "000_73ffb8d1b357f37a.txt"
 
 # The playbook's alerts, copied here on purpose (not imported from the program), quoting
 # playbook §4 "Alerts":
@@ -67,11 +57,11 @@ QUERY_RE = re.compile(r"^(avg|max|min|sum)\(last_(\w+)\):(.+) (<=|>=|<|>) (-?[0-
 
 
 @pytest.fixture(scope="module")
-def stacks() -> dict[str, Run]:
+def stacks() -> dict[str, Registered]:
     return {env: run_observability(env) for env in ("dev", "staging", "prod")}
 
 
-def monitors(run: Run) -> dict[str, Registration]:
+def monitors(run: Registered) -> dict[str, Registration]:
     return {
         slug: r
         for slug, r in by_alert_tag(run, MONITOR).items()
@@ -79,16 +69,15 @@ def monitors(run: Run) -> dict[str, Registration]:
     }
 
 
-def test_playbook_copy_quotes_the_playbook() -> None:
-    if not PLAYBOOK_TEXT.is_file():
-        pytest.skip(f"playbook not beside the clone: {PLAYBOOK_TEXT}")
-    section = PLAYBOOK_TEXT.read_text().split("### Alerts", 1)[1].split("---", 1)[0]
+def test_playbook_copy_quotes_what_each_runbook_quotes() -> None:
     for slug, (*_, words) in PLAYBOOK_ALERTS.items():
-        assert words in section, f"{slug}: {words!r} is not in playbook §4 Alerts"
+        runbook = (ROOT / "docs" / "runbooks" / f"{slug}.md").read_text()
+        [row] = [line for line in runbook.splitlines() if line.startswith("| Playbook |")]
+        assert words in row, f"{slug}: {words!r} is not in the playbook quote of its runbook"
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_every_playbook_alert_has_its_threshold_and_window(stacks: dict[str, Run], env: str):
+def test_every_playbook_alert_has_its_threshold_and_window(stacks: dict[str, Registered], env: str):
     found = by_alert_tag(stacks[env], MONITOR)
     for slug, (severity, comparator, threshold, window, _) in PLAYBOOK_ALERTS.items():
         assert slug in found, f"{env}: no monitor tagged alert:{slug}"
@@ -109,7 +98,7 @@ def test_every_playbook_alert_has_its_threshold_and_window(stacks: dict[str, Run
             assert query_window == window, f"{r.urn}: window {query_window}, playbook {window}"
 
 
-def test_critical_queries_in_prod(stacks: dict[str, Run]):
+def test_critical_queries_in_prod(stacks: dict[str, Registered]):
     found = monitors(stacks["prod"])
     scope = f"{{env:prod,service:{AGENT_SERVICE}}}"
     expected = {
@@ -131,7 +120,7 @@ def test_critical_queries_in_prod(stacks: dict[str, Run]):
         assert r.inputs["type"] == "query alert", r.urn
 
 
-def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Run]):
+def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["telemetry-ingestion-stalled"]
     assert r.inputs["notifyNoData"] is True, r.urn
     assert r.inputs["noDataTimeframe"] == 15, r.urn
@@ -141,7 +130,7 @@ def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Run]):
             assert "noDataTimeframe" not in other.inputs, other.urn
 
 
-def test_library_reuse_is_an_anomaly_monitor(stacks: dict[str, Run]):
+def test_library_reuse_is_an_anomaly_monitor(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["library-reuse-drop"]
     assert r.inputs["query"] == (
         "avg(last_4h):anomalies(avg:library.reuse.rate{env:prod,service:controlplane-agent}, "
@@ -165,7 +154,7 @@ def test_anomaly_query_adds_seasonality_for_agile():
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_tags_scope_name_and_parent(stacks: dict[str, Run], env: str):
+def test_tags_scope_name_and_parent(stacks: dict[str, Registered], env: str):
     run = stacks[env]
     component = run.one("controlplane:observability:Monitoring")
     assert component.name == f"acme-{env}-monitoring"
@@ -191,7 +180,7 @@ def test_tags_scope_name_and_parent(stacks: dict[str, Run], env: str):
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_each_message_links_an_existing_runbook(stacks: dict[str, Run], env: str):
+def test_each_message_links_an_existing_runbook(stacks: dict[str, Registered], env: str):
     for r in stacks[env].of_type(MONITOR):
         links = re.findall(r"docs/runbooks/([a-z0-9-]+\.md)", r.inputs["message"])
         assert len(links) == 1, f"{r.urn}: runbook links {links}"
@@ -202,7 +191,7 @@ def test_each_message_links_an_existing_runbook(stacks: dict[str, Run], env: str
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_routing_by_severity(stacks: dict[str, Run], env: str):
+def test_routing_by_severity(stacks: dict[str, Registered], env: str):
     for slug, r in monitors(stacks[env]).items():
         message = r.inputs["message"]
         severity = PLAYBOOK_ALERTS[slug][0]
@@ -217,7 +206,7 @@ def test_routing_by_severity(stacks: dict[str, Run], env: str):
             assert f"pages at {urgency} urgency" in message, urn
 
 
-def test_dev_routing_is_config(stacks: dict[str, Run]):
+def test_dev_routing_is_config(stacks: dict[str, Registered]):
     found = monitors(stacks["dev"])
     for slug, r in found.items():
         message = r.inputs["message"]
@@ -226,7 +215,7 @@ def test_dev_routing_is_config(stacks: dict[str, Run]):
         assert (PAGERDUTY["dev"] in message) is pages, r.urn
 
 
-def test_message_text_of_a_critical_alert(stacks: dict[str, Run]):
+def test_message_text_of_a_critical_alert(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["mission-success-rate"]
     assert r.inputs["message"] == (
         "Mission success rate (ratio 0-1) fell below 0.97 over the last 5m.\n"
@@ -262,7 +251,7 @@ def test_stricter_config_and_other_metric_names_flow_into_the_query():
     ), r.urn
 
 
-def test_monitors_wait_for_the_pagerduty_service_object(stacks: dict[str, Run]):
+def test_monitors_wait_for_the_pagerduty_service_object(stacks: dict[str, Registered]):
     service_object = stacks["prod"].one("datadog:pagerduty/serviceObject:ServiceObject")
     for r in monitors(stacks["prod"]).values():
         assert service_object.urn in r.dependencies, r.urn
@@ -283,7 +272,7 @@ def test_notification_handles():
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_inventory(stacks: dict[str, Run], env: str):
+def test_inventory(stacks: dict[str, Registered], env: str):
     counts: dict[str, int] = {}
     for r in stacks[env].resources:
         counts[r.type] = counts.get(r.type, 0) + 1

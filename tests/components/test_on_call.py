@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.monitoring import monitor_name
+from components.datadog_common import monitor_name
 from components.on_call import severity_condition
-from tests.components.conftest import naming_for
-from tests.components.conftest_observability import (
+from tests.support.components import Registered, naming_for
+from tests.support.observability import (
     DATADOG_VENDOR_ID,
     INTEGRATION_KEY_CANARY,
     PD_GROUPING,
@@ -17,7 +17,6 @@ from tests.components.conftest_observability import (
     PD_SCHEDULE,
     PD_SERVICE,
     SERVICE_OBJECT,
-    Run,
     run_observability,
 )
 
@@ -27,12 +26,12 @@ PLAYBOOK_ESCALATION = ["primary", "secondary", "incident-commander"]
 
 
 @pytest.fixture(scope="module")
-def stacks() -> dict[str, Run]:
+def stacks() -> dict[str, Registered]:
     return {env: run_observability(env) for env in ("dev", "staging", "prod")}
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_three_schedules_from_config(stacks: dict[str, Run], env: str):
+def test_three_schedules_from_config(stacks: dict[str, Registered], env: str):
     run = stacks[env]
     component = run.one("controlplane:oncall:OnCall")
     assert component.name == f"acme-{env}-oncall"
@@ -57,7 +56,9 @@ def test_three_schedules_from_config(stacks: dict[str, Run], env: str):
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_escalation_goes_primary_secondary_incident_commander(stacks: dict[str, Run], env: str):
+def test_escalation_goes_primary_secondary_incident_commander(
+    stacks: dict[str, Registered], env: str
+):
     run = stacks[env]
     policy = run.one(PD_POLICY)
     role_of = {
@@ -75,7 +76,7 @@ def test_escalation_goes_primary_secondary_incident_commander(stacks: dict[str, 
     assert policy.inputs["numLoops"] >= 1, policy.urn
 
 
-def test_service_on_the_policy_with_auto_resolve(stacks: dict[str, Run]):
+def test_service_on_the_policy_with_auto_resolve(stacks: dict[str, Registered]):
     run = stacks["prod"]
     service = run.one(PD_SERVICE)
     policy = run.one(PD_POLICY)
@@ -98,7 +99,7 @@ def test_service_on_the_policy_with_auto_resolve(stacks: dict[str, Run]):
     }, grouping.urn
 
 
-def test_dev_does_not_page_at_night(stacks: dict[str, Run]):
+def test_dev_does_not_page_at_night(stacks: dict[str, Registered]):
     service = stacks["dev"].one(PD_SERVICE)
     assert service.inputs["incidentUrgencyRule"] == {
         "type": "use_support_hours",
@@ -122,7 +123,7 @@ def test_dev_does_not_page_at_night(stacks: dict[str, Run]):
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_urgency_by_severity(stacks: dict[str, Run], env: str):
+def test_urgency_by_severity(stacks: dict[str, Registered], env: str):
     run = stacks[env]
     orchestration = run.one(PD_ORCHESTRATION)
     assert orchestration.inputs["service"] == run.id_of(run.one(PD_SERVICE))
@@ -148,7 +149,7 @@ def test_severity_markers_match_monitor_names():
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_datadog_integration_and_service_object(stacks: dict[str, Run], env: str):
+def test_datadog_integration_and_service_object(stacks: dict[str, Registered], env: str):
     run = stacks[env]
     integration = run.one(PD_INTEGRATION)
     assert integration.inputs == {
@@ -166,5 +167,5 @@ def test_datadog_integration_and_service_object(stacks: dict[str, Run], env: str
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_integration_key_never_in_clear(stacks: dict[str, Run], env: str):
+def test_integration_key_never_in_clear(stacks: dict[str, Registered], env: str):
     assert INTEGRATION_KEY_CANARY not in stacks[env].dump()

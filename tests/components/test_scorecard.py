@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.components.conftest_observability import DASHBOARD, SLO, Run, run_observability
+from tests.support.components import Registered
+from tests.support.observability import DASHBOARD, SLO, run_observability
 
 # Playbook §4 "Metrics", copied on purpose.
 PLAYBOOK_METRICS = [
@@ -21,7 +22,7 @@ PLAYBOOK_METRICS = [
 
 
 @pytest.fixture(scope="module")
-def prod() -> Run:
+def prod() -> Registered:
     return run_observability("prod")
 
 
@@ -34,7 +35,7 @@ def widgets(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def test_dashboard_holds_metrics_alerts_and_slos(prod: Run):
+def test_dashboard_holds_metrics_alerts_and_slos(prod: Registered):
     dashboard = prod.one(DASHBOARD)
     component = prod.one("controlplane:observability:Scorecard")
     assert dashboard.parent == component.urn, dashboard.urn
@@ -63,6 +64,6 @@ def test_dashboard_holds_metrics_alerts_and_slos(prod: Run):
     ]
 
 
-def test_same_config_same_bytes(prod: Run):
+def test_same_config_same_bytes(prod: Registered):
     again = run_observability("prod")
     assert again.one(DASHBOARD).inputs == prod.one(DASHBOARD).inputs

@@ -10,16 +10,8 @@ import pytest
 from components.secret_vault import SecretVault, SecretVaultArgs
 from config.runtime import RuntimeSections
 from controlplane.naming import Environment
-from tests.components.conftest import (
-    CANARY,
-    PROD_CHANGES,
-    PROJECT,
-    PROJECT_NUMBER,
-    Registered,
-    naming_for,
-    run_program,
-    sections,
-)
+from tests.support.components import PROJECT, PROJECT_NUMBER, Registered, naming_for, run_program
+from tests.support.runtime import CANARY, PROD_CHANGES, sections
 
 SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"

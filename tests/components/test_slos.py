@@ -7,12 +7,8 @@ import pytest
 from components.slos import burn_rate_query
 from config.slos import BurnRateAlert
 from preflight.mocks import Registration
-from tests.components.conftest_observability import (
-    MONITOR,
-    SLO,
-    Run,
-    run_observability,
-)
+from tests.support.components import Registered
+from tests.support.observability import MONITOR, SLO, run_observability
 
 # Playbook §1, copied on purpose:
 #   "1. **Reliability:** Maintain mission completion success ≥99% (inspection and governed runs)"
@@ -24,11 +20,11 @@ SCOPE = "{env:prod,service:controlplane-agent}"
 
 
 @pytest.fixture(scope="module")
-def prod() -> Run:
+def prod() -> Registered:
     return run_observability("prod")
 
 
-def slos(run: Run) -> dict[str, Registration]:
+def slos(run: Registered) -> dict[str, Registration]:
     found: dict[str, Registration] = {}
     for r in run.of_type(SLO):
         tags = [t for t in r.inputs["tags"] if t.startswith("slo:")]
@@ -37,7 +33,7 @@ def slos(run: Run) -> dict[str, Registration]:
     return found
 
 
-def test_three_slos_with_both_windows(prod: Run):
+def test_three_slos_with_both_windows(prod: Registered):
     found = slos(prod)
     assert sorted(found) == ["api-latency", "mission-completion", "streaming-heartbeat"]
     component = prod.one("controlplane:observability:Slos")
@@ -54,7 +50,7 @@ def test_three_slos_with_both_windows(prod: Run):
             assert tag in inputs["tags"], f"{urn}: {tag}"
 
 
-def test_mission_completion_is_count_based_at_99(prod: Run):
+def test_mission_completion_is_count_based_at_99(prod: Registered):
     r = slos(prod)["mission-completion"]
     inputs = r.inputs
     assert inputs["type"] == "metric", r.urn
@@ -73,7 +69,7 @@ def test_mission_completion_is_count_based_at_99(prod: Run):
         ("api-latency", "trace.fastapi.request", API_LATENCY_P95_SECONDS),
     ],
 )
-def test_latency_slos_are_p95_time_slices(prod: Run, slug: str, metric: str, seconds: float):
+def test_latency_slos_are_p95_time_slices(prod: Registered, slug: str, metric: str, seconds: float):
     r = slos(prod)[slug]
     inputs = r.inputs
     assert inputs["type"] == "time_slice", r.urn
@@ -98,7 +94,7 @@ def test_latency_slos_are_p95_time_slices(prod: Run, slug: str, metric: str, sec
     }, r.urn
 
 
-def test_burn_rate_monitors_per_slo(prod: Run):
+def test_burn_rate_monitors_per_slo(prod: Registered):
     found = slos(prod)
     burn = [r for r in prod.of_type(MONITOR) if r.inputs["type"] == "slo alert"]
     assert len(burn) == 6, [r.urn for r in burn]

@@ -5,31 +5,26 @@ from __future__ import annotations
 import pulumi
 import pytest
 
+from components.datadog_common import AlertRouting
 from components.synthetics import Synthetics, SyntheticsArgs
 from config.monitoring import MonitoringSection
 from config.routing import RoutingSection
 from preflight.mocks import Registration
-from tests.components.conftest import naming_for
-from tests.components.conftest_observability import (
-    AGENT_URL,
-    SYNTHETICS,
-    Run,
-    run,
-    run_observability,
-)
+from tests.support.components import Registered, naming_for, run_program
+from tests.support.observability import AGENT_URL, SYNTHETICS, run_observability
 
 
 @pytest.fixture(scope="module")
-def stacks() -> dict[str, Run]:
+def stacks() -> dict[str, Registered]:
     return {env: run_observability(env) for env in ("dev", "staging", "prod")}
 
 
-def synthetics_of(registered: Run) -> dict[str, Registration]:
+def synthetics_of(registered: Registered) -> dict[str, Registration]:
     return {r.name.rsplit("-", 1)[-1]: r for r in registered.of_type(SYNTHETICS)}
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_sse_and_composio_tests_per_environment(stacks: dict[str, Run], env: str):
+def test_sse_and_composio_tests_per_environment(stacks: dict[str, Registered], env: str):
     found = synthetics_of(stacks[env])
     assert sorted(found) == ["composio", "sse"], sorted(found)
     component = stacks[env].one("controlplane:observability:Synthetics")
@@ -57,7 +52,7 @@ def test_sse_and_composio_tests_per_environment(stacks: dict[str, Run], env: str
     assert composio.inputs["requestDefinition"]["url"] == f"{AGENT_URL}/healthz/composio"
 
 
-def test_prod_locations_and_options(stacks: dict[str, Run]):
+def test_prod_locations_and_options(stacks: dict[str, Registered]):
     sse = synthetics_of(stacks["prod"])["sse"]
     assert sse.inputs["locations"] == ["aws:eu-central-1", "aws:us-east-1", "aws:ap-southeast-1"]
     assert sse.inputs["optionsList"] == {
@@ -74,7 +69,7 @@ def test_prod_locations_and_options(stacks: dict[str, Run]):
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_alerts_route_like_the_monitors(stacks: dict[str, Run], env: str):
+def test_alerts_route_like_the_monitors(stacks: dict[str, Registered], env: str):
     found = synthetics_of(stacks[env])
     pagerduty = f"@pagerduty-acme-{env}-oncall-service"
     assert "severity:critical" in found["sse"].inputs["tags"]
@@ -86,7 +81,7 @@ def test_alerts_route_like_the_monitors(stacks: dict[str, Run], env: str):
     assert "Runbook: docs/runbooks/composio-connectivity.md" in found["composio"].inputs["message"]
 
 
-def test_dev_high_severity_synthetic_does_not_page(stacks: dict[str, Run]):
+def test_dev_high_severity_synthetic_does_not_page(stacks: dict[str, Registered]):
     composio = synthetics_of(stacks["dev"])["composio"]
     assert "@pagerduty" not in composio.inputs["message"], composio.urn
     assert "@slack-cp-dev-alerts" in composio.inputs["message"], composio.urn
@@ -103,19 +98,18 @@ def test_base_url_from_config_wins():
     assert sse.inputs["requestDefinition"]["url"] == "https://agent.staging.example.com/sse/ping"
 
 
+ALERTS = AlertRouting(
+    routing=RoutingSection(critical=["pagerduty"], high=["pagerduty"], informational=["slack:ops"]),
+    pagerduty_service_name="acme-dev-oncall-service",
+)
+
+
 def test_missing_url_is_a_clear_error():
-    routing = RoutingSection(
-        critical=["pagerduty"], high=["pagerduty"], informational=["slack:ops"]
-    )
     args = SyntheticsArgs(
-        naming=naming_for("dev"),
-        config=MonitoringSection(),
-        routing=routing,
-        service="agent",
-        pagerduty_service_name="acme-dev-oncall-service",
+        naming=naming_for("dev"), config=MonitoringSection(), service="agent", alerts=ALERTS
     )
     with pytest.raises(ValueError) as err:
-        run(lambda: Synthetics("s", args) and None, stack="dev")
+        run_program(lambda: Synthetics("s", args) and None, stack="dev")
     assert str(err.value) == (
         "synthetics need the agent's URL: pass agent_url or set "
         "controlplane:monitoring.synthetics.baseUrl"
@@ -123,22 +117,17 @@ def test_missing_url_is_a_clear_error():
 
 
 def test_agent_url_may_be_an_output():
-    routing = RoutingSection(
-        critical=["pagerduty"], high=["pagerduty"], informational=["slack:ops"]
-    )
-
     def program() -> None:
         Synthetics(
             "s",
             SyntheticsArgs(
                 naming=naming_for("dev"),
                 config=MonitoringSection(),
-                routing=routing,
                 service="agent",
-                pagerduty_service_name="acme-dev-oncall-service",
+                alerts=ALERTS,
                 agent_url=pulumi.Output.from_input("https://x.run.app/"),
             ),
         )
 
-    found = synthetics_of(run(program, stack="dev"))
+    found = synthetics_of(run_program(program, stack="dev"))
     assert found["sse"].inputs["requestDefinition"]["url"] == "https://x.run.app/healthz/sse"

@@ -1,4 +1,4 @@
-"""Observability and on-call of each stack as ``Pulumi.<stack>.yaml`` declares it (issue 4).
+"""Observability and on-call of each stack as ``Pulumi.<stack>.yaml`` declares it.
 
 Everything here is read from the synthesized snapshots (the session fixture ``snapshots``), not
 from the components run with example configs: the §4 alerts with the playbook's thresholds and
@@ -25,7 +25,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from preflight.__main__ import main
 from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from tests.conftest import resources_of
+from tests.support.snapshots import resources_of
 
 MONITOR = "datadog:index/monitor:Monitor"
 SLO = "datadog:index/serviceLevelObjective:ServiceLevelObjective"

@@ -1,4 +1,5 @@
-"""Supabase of each stack as ``Pulumi.<stack>.yaml`` declares it, read from its snapshot (issue 5).
+"""Supabase of each stack (playbook §3, §6, §7) as ``Pulumi.<stack>.yaml`` declares it, read from
+its snapshot.
 
 The settings resource carries SSL enforcement everywhere, network restrictions in staging and
 prod and point-in-time recovery in prod; it is protected where it holds customer data. The
@@ -20,7 +21,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 
 from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
-from tests.conftest import resources_of
+from tests.support.snapshots import resources_of
 
 SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"
 KEYS = "pulumi-python:dynamic/supabase:SupabaseProjectKeys"

@@ -1,0 +1,120 @@
+"""What the Datadog components share: severity routing, monitor names, messages, scopes.
+
+Monitoring, Slos and Synthetics alert the same way (playbook §4): the severity picks the
+priority, the re-notification interval and the notification targets of ``controlplane:routing``;
+the monitor name starts with ``[<severity>]``, the marker that the on-call service's event
+orchestration reads to set the PagerDuty urgency (:mod:`components.on_call`). The scorecard
+draws the same scopes and objectives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from config.routing import PAGERDUTY, RoutingSection
+from controlplane.playbook import Severity
+from controlplane.naming import Naming
+
+PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
+"""Datadog monitor priority (P1 most urgent) per severity."""
+RENOTIFY_MINUTES: dict[Severity, int] = {"critical": 30, "high": 120, "informational": 0}
+"""Re-notification interval while an alert stays open (0: never)."""
+URGENCY_TEXT: dict[Severity, str] = {
+    "critical": "pages at high urgency",
+    "high": "pages at low urgency",
+    "informational": "never pages",
+}
+SLO_SLUGS = {
+    "missionCompletion": "mission-completion",
+    "streamingHeartbeat": "streaming-heartbeat",
+    "apiLatency": "api-latency",
+}
+"""Stable ids of the §1 objectives (logical names, ``slo:`` tags, scorecard widgets)."""
+
+
+def number(value: float) -> str:
+    """A threshold as Datadog and the playbook write it: ``0.97``, ``8``, ``0``."""
+    return f"{value:g}"
+
+
+def scope(naming: Naming, service: str) -> str:
+    """The tag filter that scopes a query to the environment and the agent's service."""
+    return f"env:{naming.env},service:{service}"
+
+
+def monitor_name(severity: Severity, title: str, naming: Naming) -> str:
+    """``[critical] <title> (<env>)``; the marker drives the PagerDuty urgency."""
+    return f"[{severity}] {title} ({naming.env})"
+
+
+def notification_handles(
+    routing: RoutingSection, severity: Severity, pagerduty_service_name: str
+) -> list[str]:
+    """Datadog ``@`` handles of the targets that ``routing`` gives ``severity``."""
+    handles = []
+    for target in routing.targets(severity):
+        if target == PAGERDUTY:
+            handles.append(f"@pagerduty-{pagerduty_service_name}")
+        elif target.startswith("slack:"):
+            handles.append(f"@slack-{target.removeprefix('slack:')}")
+        else:
+            handles.append(f"@{target.removeprefix('email:')}")
+    return handles
+
+
+def alert_message(
+    *,
+    summary: str,
+    runbook: str,
+    severity: Severity,
+    routing: RoutingSection,
+    pagerduty_service_name: str,
+) -> str:
+    """The notification text: what fired, the runbook, the severity and its targets."""
+    handles = notification_handles(routing, severity, pagerduty_service_name)
+    paging = (
+        f"PagerDuty service {pagerduty_service_name} {URGENCY_TEXT[severity]}"
+        if routing.pages(severity)
+        else "no paging"
+    )
+    return "\n".join(
+        [
+            summary,
+            "",
+            f"Runbook: {runbook}",
+            f"Severity: {severity} (routing: {paging})",
+            "",
+            f"Notify: {' '.join(handles)}",
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class AlertRouting:
+    """Where the alerts of one environment go; Monitoring, Slos and Synthetics take the same."""
+
+    routing: RoutingSection
+    """``controlplane:routing``: notification targets per severity."""
+    pagerduty_service_name: str
+    """The environment's PagerDuty service as Datadog knows it (``OnCall.datadog_service_name``);
+    ``@pagerduty-<name>`` is the paging handle."""
+    notify_after: Sequence[pulumi.Resource] = ()
+    """Resources the notification handles need first (``OnCall.service_object``, which makes
+    ``@pagerduty-<name>`` valid in Datadog)."""
+
+    def message(self, *, summary: str, runbook: str, severity: Severity) -> str:
+        """:func:`alert_message` with this environment's targets."""
+        return alert_message(
+            summary=summary,
+            runbook=runbook,
+            severity=severity,
+            routing=self.routing,
+            pagerduty_service_name=self.pagerduty_service_name,
+        )
+
+    def options(self, parent: pulumi.Resource) -> pulumi.ResourceOptions:
+        """A notifying child's options: under ``parent``, after :attr:`notify_after`."""
+        return pulumi.ResourceOptions(parent=parent, depends_on=list(self.notify_after))
