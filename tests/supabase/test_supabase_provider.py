@@ -21,6 +21,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.supabase.api import DEFAULT_BASE_URL
 from components.supabase_provider import SupabaseKeysProvider, SupabaseSettingsProvider
+from tests.support.supabase_component import KEYS, PROD, SETTINGS, Mocks, project, run
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = Path(__file__).parent / "data" / "provider-pickles-v0.1.0.json"
@@ -101,12 +102,40 @@ def test_the_recorded_pickles_name_only_stable_paths_and_hold_no_token() -> None
         assert b"sbp_" not in base64.b64decode(pickled), path
 
 
-def test_the_providers_built_today_name_only_stable_paths() -> None:
+def test_the_providers_the_component_registers_name_only_stable_paths() -> None:
+    mocks = Mocks()
+
+    async def program() -> None:
+        project(PROD)
+
+    run(program, mocks)
+
+    assert sorted(mocks.providers) == [KEYS, SETTINGS]
+    for type_, pickled in mocks.providers.items():
+        assert globals_named(pickled) <= STABLE_GLOBALS, type_
+
+
+def test_the_providers_the_component_registers_pickle_as_in_release_0_1_0() -> None:
+    """Same bytes as deployed state: if a change means to alter them, record a new file."""
+    recorded = json.loads(RECORDED.read_text(encoding="utf-8"))["providers"]
+    mocks = Mocks()
+
+    async def program() -> None:
+        project(PROD)
+
+    run(program, mocks)
+
+    assert mocks.providers == {
+        SETTINGS: recorded["components.supabase_provider.SupabaseSettingsProvider"],
+        KEYS: recorded["components.supabase_provider.SupabaseKeysProvider"],
+    }
+
+
+def test_each_provider_class_pickles_under_its_own_stable_name() -> None:
     for cls in (SupabaseSettingsProvider, SupabaseKeysProvider):
         pickled = serialize_provider(cls(DEFAULT_BASE_URL))
 
         assert globals_named(pickled) == {
-            (cls.__module__, cls.__qualname__),
+            ("components.supabase_provider", cls.__qualname__),
             ("time", "sleep"),
         }, cls
-        assert globals_named(pickled) <= STABLE_GLOBALS, cls
