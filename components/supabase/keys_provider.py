@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, ReadResult, UpdateResult
 
 from components.supabase.api import SupabaseApiError
 from components.supabase.provider_base import SettingsDiffResult, SupabaseProviderBase
-from components.supabase.sections import PROJECT_REF, is_unknown, ref_of
+from components.supabase.sections import check_project_ref, is_unknown, ref_of
 
 
 class KeysProvider(SupabaseProviderBase):
@@ -21,17 +21,7 @@ class KeysProvider(SupabaseProviderBase):
     """
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = []
-        ref = news.get("projectRef")
-        if not is_unknown(ref) and (not isinstance(ref, str) or not PROJECT_REF.match(ref)):
-            failures.append(
-                CheckFailure(
-                    "projectRef",
-                    f"projectRef {ref!r} is not a Supabase project ref: use the 20 lowercase "
-                    "letters from the dashboard URL",
-                )
-            )
-        return CheckResult(dict(news), failures)
+        return CheckResult(dict(news), check_project_ref(news.get("projectRef")))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> SettingsDiffResult:
         paths = [

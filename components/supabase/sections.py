@@ -87,7 +87,7 @@ SECTION_KEYS: dict[str, dict[str, str]] = {
 _NULLABLE = {("api", "db_pool"), ("pooler", "default_pool_size"), ("pitr", "addon_variant")}
 _COMMA_LISTS = {("api", "db_schema"), ("api", "db_extra_search_path"), ("auth", "uri_allow_list")}
 _CREDENTIAL_KEY = re.compile(r"(secret|secrets|pass|password|token|api_key|access_key)$")
-PROJECT_REF = re.compile(r"^[a-z]{20}$")
+_PROJECT_REF = re.compile(r"^[a-z]{20}$")
 
 
 def is_unknown(value: Any) -> bool:
@@ -133,14 +133,29 @@ def managed_sections(props: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _is_project_ref(ref: Any) -> bool:
+    return isinstance(ref, str) and _PROJECT_REF.match(ref) is not None
+
+
+def _not_a_project_ref(ref: Any) -> str:
+    return (
+        f"projectRef {ref!r} is not a Supabase project ref: use the 20 lowercase letters "
+        "from the dashboard URL"
+    )
+
+
 def ref_of(props: Mapping[str, Any], id_: str | None = None) -> str:
     ref = props.get("projectRef") or id_ or ""
-    if not isinstance(ref, str) or not PROJECT_REF.match(ref):
-        raise SupabaseApiError(
-            f"projectRef {ref!r} is not a Supabase project ref: use the 20 lowercase letters "
-            "from the dashboard URL"
-        )
-    return ref
+    if not _is_project_ref(ref):
+        raise SupabaseApiError(_not_a_project_ref(ref))
+    return str(ref)
+
+
+def check_project_ref(ref: Any) -> list[CheckFailure]:
+    """The check failure of a ``projectRef`` input that is known and not a project ref."""
+    if is_unknown(ref) or _is_project_ref(ref):
+        return []
+    return [CheckFailure("projectRef", _not_a_project_ref(ref))]
 
 
 def changed_keys(section: str, desired: Mapping[str, Any], current: Mapping[str, Any]) -> dict:

@@ -12,10 +12,10 @@ from components.supabase.api import TOKEN_CONFIG_KEY, SupabaseApiError, Supabase
 from components.supabase.provider_base import SettingsDiffResult, SupabaseProviderBase
 from components.supabase.section_io import read_section, write_section
 from components.supabase.sections import (
-    PROJECT_REF,
     SECTION_KEYS,
     SECTION_ORDER,
     changed_keys,
+    check_project_ref,
     check_section,
     is_unknown,
     managed_sections,
@@ -54,17 +54,8 @@ class SettingsProvider(SupabaseProviderBase):
     """
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures: list[CheckFailure] = []
         inputs = {k: plain(v) for k, v in news.items()}
-        ref = inputs.get("projectRef")
-        if not is_unknown(ref) and (not isinstance(ref, str) or not PROJECT_REF.match(ref)):
-            failures.append(
-                CheckFailure(
-                    "projectRef",
-                    f"projectRef {ref!r} is not a Supabase project ref: use the 20 lowercase "
-                    "letters from the dashboard URL",
-                )
-            )
+        failures = check_project_ref(inputs.get("projectRef"))
         if not inputs.get("accessToken") and not self.__dict__.get("_configured_token"):
             failures.append(
                 CheckFailure(

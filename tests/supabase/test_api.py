@@ -35,6 +35,20 @@ from tests.support.supabase_server import SupabaseApiServer
 NOT_APPLIED_ALL = "sslEnforcement, network, api, auth, pitr"
 
 
+def create_error(
+    provider: SupabaseSettingsProvider, kind: type[SupabaseApiError] = SupabaseApiError
+) -> str:
+    """Create the prod settings, which must fail with ``kind``; return the error message."""
+    with pytest.raises(kind) as err:
+        provider.create(prod_props())
+    return str(err.value)
+
+
+def stopped_at_first_section(cause: str) -> str:
+    """The message of a create that failed on its first section, having applied nothing."""
+    return partial("sslEnforcement", cause, "none", NOT_APPLIED_ALL)
+
+
 def partial(section: str, cause: str, applied: str, not_applied: str, verb: str = "create") -> str:
     return (
         f"supabase settings {verb} on project {REF} stopped at section {section}: {cause}. "
@@ -48,16 +62,12 @@ def test_401_says_to_set_a_valid_token(
 ) -> None:
     api.token = "sbp_some0other0token"
 
-    with pytest.raises(SupabaseApiError) as err:
-        settings_provider.create(prod_props())
+    message = create_error(settings_provider)
 
-    assert str(err.value) == partial(
-        "sslEnforcement",
+    assert message == stopped_at_first_section(
         f"Supabase rejected the access token (401) on GET /projects/{REF}/ssl-enforcement: "
         "set a valid personal access token with "
         "`pulumi config set --secret controlplane:supabaseAccessToken <token>`",
-        "none",
-        NOT_APPLIED_ALL,
     )
     assert api.lines() == [f"GET {P}/ssl-enforcement"]
 
@@ -67,15 +77,11 @@ def test_403_says_the_token_lacks_permission(
 ) -> None:
     api.token, api.forbidden_tokens = "sbp_other", {TOKEN}
 
-    with pytest.raises(SupabaseApiError) as err:
-        settings_provider.create(prod_props())
+    message = create_error(settings_provider)
 
-    assert str(err.value) == partial(
-        "sslEnforcement",
+    assert message == stopped_at_first_section(
         f"Supabase access token lacks permission (403) for GET /projects/{REF}/ssl-enforcement:"
         " use a token of an owner or admin of the project's organization",
-        "none",
-        NOT_APPLIED_ALL,
     )
 
 
@@ -84,15 +90,11 @@ def test_404_names_the_project_ref_to_check(
 ) -> None:
     api.ref = "zzzzzzzzzzzzzzzzzzzz"
 
-    with pytest.raises(SupabaseApiError) as err:
-        settings_provider.create(prod_props())
+    message = create_error(settings_provider)
 
-    assert str(err.value) == partial(
-        "sslEnforcement",
+    assert message == stopped_at_first_section(
         f"Supabase project not found (404) on GET /projects/{REF}/ssl-enforcement: check "
         "supabase.projectRef in the stack config",
-        "none",
-        NOT_APPLIED_ALL,
     )
 
 
@@ -101,10 +103,9 @@ def test_409_mid_apply_names_the_sections_applied_and_not_applied(
 ) -> None:
     api.fault("PATCH", "/config/auth", 409, body={"message": "Project is restarting"})
 
-    with pytest.raises(SupabasePartialApplyError) as err:
-        settings_provider.create(prod_props())
+    message = create_error(settings_provider, SupabasePartialApplyError)
 
-    assert str(err.value) == partial(
+    assert message == partial(
         "auth",
         f"Supabase reports a conflict (409) on PATCH /projects/{REF}/config/auth (Project is "
         "restarting): another change is in progress on the project; re-run when it has finished",
@@ -137,15 +138,11 @@ def test_429_asking_for_longer_than_the_provider_waits_fails_at_once(
 ) -> None:
     api.fault("GET", "/ssl-enforcement", 429, headers={"Retry-After": "3600"})
 
-    with pytest.raises(SupabaseApiError) as err:
-        settings_provider.create(prod_props())
+    message = create_error(settings_provider)
 
-    assert str(err.value) == partial(
-        "sslEnforcement",
+    assert message == stopped_at_first_section(
         f"Supabase rate limit (429) on GET /projects/{REF}/ssl-enforcement: the API asks to "
         "retry after 3600 s, longer than the 120 s this provider waits; re-run later",
-        "none",
-        NOT_APPLIED_ALL,
     )
     assert sleeps.calls == []
     assert api.lines() == [f"GET {P}/ssl-enforcement"]
@@ -221,10 +218,9 @@ def test_a_timeout_mid_apply_says_which_sections_were_applied(
     )
     api.fault("PATCH", "/config/auth", delay=1.0, times=2)
 
-    with pytest.raises(SupabasePartialApplyError) as err:
-        provider.create(prod_props())
+    message = create_error(provider, SupabasePartialApplyError)
 
-    assert str(err.value) == partial(
+    assert message == partial(
         "auth",
         f"Supabase PATCH /projects/{REF}/config/auth failed after 2 attempts, last: timed out "
         "after 0.3 s; the API is unavailable or throttling, re-run later",
