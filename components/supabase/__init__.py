@@ -65,8 +65,9 @@ Modules, one job each:
 =====================  =======================================================================
 
 The provider classes that resources use, and that the state records by import path, are
-defined in ``components/supabase_provider.py`` (see its docstring). This package imports only
-the standard library, ``requests`` and ``pulumi`` (``resources`` also imports that module), so
-that the dynamic provider process, which unpickles the providers, can load it. This file imports
-nothing, so that importing the stable module does not import the resources.
+defined in ``components/supabase_provider.py`` (see its docstring). The modules here import only
+the standard library, ``requests``, ``pulumi`` and each other (``resources`` also imports that
+stable module), so that the dynamic provider process, which unpickles the providers, can load
+them. This file imports nothing, so that importing the stable module does not import the
+resources.
 """
