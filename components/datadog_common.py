@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pulumi
 
 from config.routing import PAGERDUTY, RoutingSection
-from controlplane.playbook import Severity
 from controlplane.naming import Naming
+from controlplane.playbook import Severity
 
 PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
 """Datadog monitor priority (P1 most urgent) per severity."""

@@ -13,13 +13,9 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.supabase_provider import (
-    DEFAULT_BASE_URL,
-    SupabaseKeysProvider,
-    SupabaseProjectKeys,
-    SupabaseSettings,
-    SupabaseSettingsProvider,
-)
+from components.supabase.api import DEFAULT_BASE_URL
+from components.supabase.resources import SupabaseProjectKeys, SupabaseSettings
+from components.supabase_provider import SupabaseKeysProvider, SupabaseSettingsProvider
 from config.supabase import SupabaseSection
 from controlplane.naming import Environment
 

@@ -1,7 +1,6 @@
-"""Fixtures for the Supabase provider tests: a loopback Management API and canary secrets.
+"""Fixtures for the Supabase provider tests: a loopback Management API and recorders.
 
-The canaries are values no code should ever print: tests assert they appear in no error message,
-no log call and no pickled provider.
+The constants and builders they use live in ``tests/support/supabase.py``.
 """
 
 from __future__ import annotations
@@ -12,23 +11,8 @@ import pulumi
 import pytest
 
 from components.supabase_provider import SupabaseKeysProvider, SupabaseSettingsProvider
-from tests.supabase.server import SupabaseApiServer
-
-REF = "abcdefghijklmnopqrst"
-TOKEN = "sbp_canary0token0d6f1c9e8b7a"
-SERVICE_ROLE_KEY = "canary-service-role-key-5b2e9c"
-JWT_SECRET = "canary-jwt-secret-91d4aa7f"
-CANARIES = (TOKEN, SERVICE_ROLE_KEY, JWT_SECRET)
-
-
-class Sleeps:
-    """Records the waits the provider asks for instead of waiting (no timed tests)."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
+from tests.support.supabase import JWT_SECRET, REF, SERVICE_ROLE_KEY, TOKEN, Sleeps
+from tests.support.supabase_server import SupabaseApiServer
 
 
 @pytest.fixture
