@@ -15,9 +15,9 @@ are compared by URN:
 * deletions and replacements of stateful resources (``STATEFUL_TYPES``: secrets, KMS keys,
   buckets, log buckets, the Supabase settings) are data-loss risks: exit code 3 unless
   ``--allow-data-loss``;
-* policy results that changed, through ``preflight.check`` when it is there (see
-  ``policy_runner``; ``--skip-policy`` leaves it out); the working tree's policy pack judges
-  both snapshots, so the comparison shows what the program change does.
+* policy results that changed, through ``preflight.check`` (see ``policy_runner``;
+  ``--skip-policy`` leaves it out); the working tree's policy pack judges both snapshots, so
+  the comparison shows what the program change does.
 
 Secrets: both syntheses get the same random key in ``PREFLIGHT_SECRET_FINGERPRINT_KEY`` for this
 run only, so a secret shows as ``[secret:<hmac>]`` and a changed value can be reported as
@@ -126,11 +126,8 @@ def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
         for d in diffs:
             d.policy_note = "skipped with --skip-policy"
     else:
-        with policy_runner() as (runner, why_not):
+        with policy_runner() as runner:
             for d in diffs:
-                if runner is None:
-                    d.policy_note = why_not
-                    continue
                 progress(f"comparing policy results of {d.stack}", command=COMMAND)
                 compare_policies(d, runner, base.get(d.stack), head.get(d.stack))
     return diffs, {"rev": args.base, "commit": commit}

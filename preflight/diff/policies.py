@@ -7,9 +7,7 @@ shows what the program change does, not what a change of the pack does.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from preflight.diff.compare import policy_delta
@@ -19,35 +17,21 @@ PolicyRunner = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
 @contextlib.contextmanager
-def policy_runner() -> Iterator[tuple[PolicyRunner | None, str]]:
-    """A function from a snapshot to its policy violations, or None and the reason why not.
+def policy_runner() -> Iterator[PolicyRunner]:
+    """A function from a snapshot to its policy violations, through ``preflight.check``.
 
-    Uses ``preflight.check``: its ``violations_for_snapshot(snapshot) -> list[dict]`` when it
-    has one, else one ``PolicyPackHost`` (the pack launched as the Pulumi CLI launches it) for
-    every snapshot of this run, through ``check_snapshot(host, snapshot, source, config)`` with
+    One ``PolicyPackHost`` (the pack launched as the Pulumi CLI launches it) serves every
+    snapshot of this run, through ``check_snapshot(host, snapshot, source, config)`` with
     ``CONFIG_DIR/<stack>.json``. Each violation is a dict with ``policy``, ``enforcement``
     (advisory | mandatory), ``urn`` (empty for stack policies) and ``message``.
     """
-    try:
-        check = importlib.import_module("preflight.check")
-    except ModuleNotFoundError as err:
-        if err.name != "preflight.check":
-            raise
-        yield None, "preflight.check is not available"
-        return
-    simple = getattr(check, "violations_for_snapshot", None)
-    if callable(simple):
-        yield simple, ""
-        return
-    needed = ("PolicyPackHost", "check_snapshot", "PACK_DIR", "CONFIG_DIR", "PROJECT")
-    if not all(hasattr(check, name) for name in needed):
-        yield None, "preflight.check has neither violations_for_snapshot nor check_snapshot"
-        return
+    from preflight import check  # the pack's gRPC stack loads only when policies are compared
+
     with check.PolicyPackHost(check.PACK_DIR, project=check.PROJECT) as host:
 
         def run(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
             stack = str(snapshot.get("stack") or "")
-            config = Path(check.CONFIG_DIR) / f"{stack}.json"
+            config = check.CONFIG_DIR / f"{stack}.json"
             if not config.is_file():
                 raise DiffError(f"no policy config {config.name} for stack {stack}")
             result = check.check_snapshot(host, snapshot, f"stack {stack}", config)
@@ -61,7 +45,7 @@ def policy_runner() -> Iterator[tuple[PolicyRunner | None, str]]:
                 for v in result.violations
             ]
 
-        yield run, ""
+        yield run
 
 
 def compare_policies(

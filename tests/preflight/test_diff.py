@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import tempfile
 import types
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from preflight import diff
+from preflight import check, diff
 from preflight.cli import ROOT
 from preflight.diff import cli as diff_cli
 from preflight.diff.compare import policy_delta
@@ -603,20 +602,15 @@ def test_policy_runner_drives_preflight_check_with_one_pack_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / "prod.json").write_text("{}")
-    check = types.SimpleNamespace(
-        PolicyPackHost=FakeHost,
-        check_snapshot=fake_check_snapshot,
-        PACK_DIR=Path("/pack"),
-        CONFIG_DIR=tmp_path,
-        PROJECT="controlplane",
-    )
-    monkeypatch.setitem(sys.modules, "preflight.check", check)
+    monkeypatch.setattr(check, "PolicyPackHost", FakeHost)
+    monkeypatch.setattr(check, "check_snapshot", fake_check_snapshot)
+    monkeypatch.setattr(check, "PACK_DIR", Path("/pack"))
+    monkeypatch.setattr(check, "CONFIG_DIR", tmp_path)
     FakeHost.entered, FakeHost.analyzed = 0, []
     base, head = base_and_head()
     d = diff.diff_snapshots("prod", base, head)
     qa = diff.diff_snapshots("qa", None, snapshot("qa", []))
-    with policy_runner() as (runner, why_not):
-        assert runner is not None and why_not == ""
+    with policy_runner() as runner:
         compare_policies(d, runner, base, head)
         compare_policies(qa, runner, None, snapshot("qa", []))
     assert FakeHost.entered == 1
@@ -627,28 +621,6 @@ def test_policy_runner_drives_preflight_check_with_one_pack_process(
     assert d.policy is not None and d.policy.new == d.policy.resolved == []
     assert qa.policy is None
     assert qa.policy_note == "the policy pack failed: no policy config qa.json for stack qa"
-
-
-def test_policy_runner_prefers_the_simple_contract_and_says_when_there_is_none(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: list[dict[str, Any]] = []
-
-    def violations_for_snapshot(snap: dict[str, Any]) -> list[dict[str, Any]]:
-        seen.append(snap)
-        return []
-
-    simple = types.SimpleNamespace(violations_for_snapshot=violations_for_snapshot)
-    monkeypatch.setitem(sys.modules, "preflight.check", simple)
-    with policy_runner() as (runner, _):
-        assert runner is violations_for_snapshot
-        _, head = base_and_head()
-        runner(diff.scrub(head))
-    assert "[secret:" not in json.dumps(seen)
-    monkeypatch.setitem(sys.modules, "preflight.check", types.SimpleNamespace())
-    with policy_runner() as (runner, why_not):
-        assert runner is None
-        assert why_not == "preflight.check has neither violations_for_snapshot nor check_snapshot"
 
 
 # --- the command, against a real git repository -----------------------------------------
@@ -761,9 +733,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return {s: rendered[s] for s in stacks}
 
     monkeypatch.setattr(diff_cli, "synthesize_head", synthesize_head)
-    monkeypatch.setattr(
-        diff_cli, "policy_runner", lambda: contextlib.nullcontext((fake_policy, ""))
-    )
+    monkeypatch.setattr(diff_cli, "policy_runner", lambda: contextlib.nullcontext(fake_policy))
     monkeypatch.setenv("STUB_LOG", str(tmp_path / "stub.jsonl"))
     temp = tmp_path / "temp"
     temp.mkdir()
