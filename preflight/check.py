@@ -5,7 +5,7 @@
     python -m preflight check --snapshot FILE [--snapshot FILE ...] [--policy-config FILE]
 
 The real pack (``policies/``) is launched once as the Pulumi CLI launches it and driven over
-the Analyzer protocol (see ``analyzer_host.py``) with each snapshot's resources and the
+the Analyzer protocol (see ``preflight/analyzer/host.py``) with each snapshot's resources and the
 environment's ``policies/config/<stack>.json``. Prints every violation with its policy,
 enforcement level, resource URN and message. Exit status: 0 when no mandatory violation, 1 when
 any, 2 for a usage or config error (one line on stderr saying what to do).
@@ -23,14 +23,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preflight.analyzer_config import (
+from preflight.analyzer.config import (
     PolicyConfig,
     PolicyConfigError,
     load_policy_pack_config,
     reconcile,
 )
-from preflight.analyzer_host import PackError, PolicyPackHost, StackResult
-from preflight.analyzer_snapshot import SnapshotError, validate
+from preflight.analyzer.host import PackError, PolicyPackHost
+from preflight.analyzer.results import StackResult
+from preflight.analyzer.snapshot import SnapshotError, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = ROOT / "policies"
