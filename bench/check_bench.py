@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from preflight import check, synth  # noqa: E402
 from preflight.analyzer.config import load_policy_pack_config, reconcile  # noqa: E402
 from preflight.analyzer.host import PolicyPackHost  # noqa: E402
-from preflight.analyzer.snapshot import validate  # noqa: E402
+from preflight.snapshot import validate  # noqa: E402
 
 
 def wall(command: list[str], expect: tuple[int, ...] = (0, 1)) -> float:

@@ -31,8 +31,8 @@ from preflight.analyzer.config import (
 )
 from preflight.analyzer.host import PackError, PolicyPackHost
 from preflight.analyzer.results import StackResult
-from preflight.analyzer.snapshot import SnapshotError, validate
 from preflight.cli import EXIT_USAGE, ROOT, UsageError, error, progress
+from preflight.snapshot import SnapshotError, load, validate
 
 PACK_DIR = ROOT / "policies"
 CONFIG_DIR = PACK_DIR / "config"
@@ -72,21 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load_snapshot(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise UsageError(f"{path}: cannot read it ({err.strerror})") from None
-    except json.JSONDecodeError as err:
-        raise UsageError(
-            f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
-            "write it with `python -m preflight synth --stack NAME`"
-        ) from None
-    if not isinstance(document, dict):
-        raise UsageError(f"{path}: not a snapshot; expected a JSON object with 'resources'")
-    return document
-
-
 def _config_path(stack: str, override: Path | None) -> Path:
     if override is not None:
         return override
@@ -102,7 +87,7 @@ def _config_path(stack: str, override: Path | None) -> Path:
 
 def _snapshots(args: argparse.Namespace, host: PolicyPackHost) -> list[tuple[str, dict[str, Any]]]:
     if args.snapshot:
-        return [(str(path), _load_snapshot(path)) for path in args.snapshot]
+        return [(str(path), load(path)) for path in args.snapshot]
     from preflight import synth
 
     try:

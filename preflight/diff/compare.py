@@ -25,7 +25,7 @@ from preflight.diff.model import (
     secret_of,
 )
 from preflight.diff.rules import OPTIONS, ignored, matching_rule, replace_rules, stateful_kind
-from preflight.snapshot import OP_ORDER
+from preflight.snapshot import OP_ORDER, STACK_TYPE
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -96,7 +96,7 @@ def _resources(snapshot: dict[str, Any] | None, side: str, stack: str) -> dict[s
             f"the {side} snapshot of stack {stack} is not a preflight snapshot "
             "(expected an object with a `resources` list of objects with a `urn`)"
         )
-    return {r["urn"]: r for r in items if r.get("type") != "pulumi:pulumi:Stack"}
+    return {r["urn"]: r for r in items if r.get("type") != STACK_TYPE}
 
 
 def _property_changes(

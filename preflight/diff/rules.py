@@ -11,19 +11,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-_BRACKETS = re.compile(r"\[[^\]]*\]")
+from preflight.snapshot import STATEFUL_TYPES
 
-# Stateful resources: deleting or replacing one destroys what it holds. Value: what is lost.
-STATEFUL_TYPES: dict[str, str] = {
-    "gcp:secretmanager/secret:Secret": "the secret and every version of its value",
-    "gcp:kms/keyRing:KeyRing": "the key ring (key rings cannot be deleted; a new one is made)",
-    "gcp:kms/cryptoKey:CryptoKey": "the key: data encrypted with it can no longer be decrypted",
-    "gcp:storage/bucket:Bucket": "the bucket and its objects",
-    "gcp:logging/projectBucketConfig:ProjectBucketConfig": "the log bucket and its retained logs",
-    "pulumi-python:dynamic/supabase:SupabaseSettings": (
-        "the managed Supabase settings (backups and PITR, network restrictions, SSL, auth)"
-    ),
-}
+_BRACKETS = re.compile(r"\[[^\]]*\]")
 
 # Properties whose change makes the provider replace the resource instead of updating it.
 # pulumi-gcp and pulumi-datadog are bridged from the Terraform providers: these are the fields

@@ -23,7 +23,7 @@ import pytest
 
 from preflight.analyzer.config import parse_policy_pack_config, reconcile
 from preflight.analyzer.host import PolicyPackHost
-from preflight.analyzer.snapshot import validate
+from preflight.snapshot import validate
 from tests.support.policies import (
     PACK_DIR,
     PROJECT,

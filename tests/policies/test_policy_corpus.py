@@ -17,7 +17,7 @@ import pytest
 
 from policies._lib.registry import collect
 from preflight.analyzer.config import load_policy_pack_config, reconcile
-from preflight.analyzer.snapshot import validate
+from preflight.snapshot import validate
 
 HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE / "corpus").glob("*.json"))

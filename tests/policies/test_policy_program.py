@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from preflight.analyzer.config import load_policy_pack_config, parse_policy_pack_config, reconcile
-from preflight.analyzer.snapshot import validate
+from preflight.snapshot import validate
 
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 FREEZE = "changes-stack-disallow-freeze-changes"

@@ -1,20 +1,13 @@
-"""The snapshot's resources as the engine marshals them for an Analyzer, and the snapshot check."""
+"""The snapshot's resources as the engine marshals them for an Analyzer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from google.protobuf import json_format
 
-from preflight.analyzer.snapshot import (
-    SECRET_SIG,
-    SPECIAL_SIG_KEY,
-    Marshaller,
-    SnapshotError,
-    properties,
-    validate,
-)
+from preflight.analyzer.snapshot import Marshaller, properties
+from preflight.snapshot import SECRET_SIG, SPECIAL_SIG_KEY, validate
 
 # -- marshalling like the engine --------------------------------------------------------------
 
@@ -98,9 +91,3 @@ def test_provider_missing_from_the_snapshot_is_described_by_its_urn():
         "pulumi:providers:datadog",
         "default",
     )
-
-
-def test_duplicate_urns_are_rejected():
-    res = resource("urn:pulumi:prod::controlplane::t::a", "t")
-    with pytest.raises(SnapshotError, match=r"resources\[1\]: duplicate urn"):
-        validate({"resources": [res, dict(res)]}, "f")
