@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
 import tempfile
 import types
 from pathlib import Path
@@ -27,6 +26,7 @@ from preflight.diff.model import DiffError, StackDiff
 from preflight.diff.policies import compare_policies, policy_runner
 from preflight.diff.render import MARKDOWN_LIMIT
 from preflight.snapshot import UNKNOWN
+from tests.support.git import git
 
 KEY = b"test-fingerprint-key"
 CANARIES = ("canary-gemini-old-3f9a", "canary-gemini-new-77b1", "canary-composio-c0ffee")
@@ -672,20 +672,6 @@ if __name__ == "__main__":
 
 def raw_secret(stack: str, name: str, value: str) -> list[dict[str, Any]]:
     return secret(stack, name, {"$secret": value})  # type: ignore[arg-type]
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 def write_fixtures(repo: Path, head: bool) -> None:
