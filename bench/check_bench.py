@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from preflight import check, synth  # noqa: E402
-from preflight.analyzer_config import load_policy_pack_config, reconcile  # noqa: E402
-from preflight.analyzer_host import PolicyPackHost  # noqa: E402
-from preflight.analyzer_snapshot import validate  # noqa: E402
+from preflight.analyzer.config import load_policy_pack_config, reconcile  # noqa: E402
+from preflight.analyzer.host import PolicyPackHost  # noqa: E402
+from preflight.snapshot import validate  # noqa: E402
 
 
 def wall(command: list[str], expect: tuple[int, ...] = (0, 1)) -> float:

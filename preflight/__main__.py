@@ -9,11 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from preflight import synth as synth_mod
-from preflight.cli import ROOT, UsageError
-
-
-def _progress(message: str) -> None:
-    print(f"preflight: {message}", file=sys.stderr, flush=True)
+from preflight.cli import EXIT_USAGE, ROOT, UsageError, error, progress
 
 
 def _stacks(args: argparse.Namespace) -> list[str]:
@@ -42,12 +38,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
     stacks = _stacks(args)
     if len(stacks) > 1 and not args.out_dir:
         raise UsageError("synth of several stacks writes files: add --out-dir DIR")
-    snapshots = synth_mod.synthesize(stacks, args.project, progress=_progress)
+    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress)
     if args.out_dir:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         for stack, snapshot in snapshots.items():
             (args.out_dir / f"{stack}.json").write_text(synth_mod.dumps(snapshot))
-            _progress(f"wrote {args.out_dir / f'{stack}.json'}")
+            progress(f"wrote {args.out_dir / f'{stack}.json'}")
     else:
         sys.stdout.write(synth_mod.dumps(snapshots[stacks[0]]))
     return 0
@@ -57,7 +53,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from preflight.preview import render, use_colour
 
     stacks = _stacks(args)
-    snapshots = synth_mod.synthesize(stacks, args.project, progress=_progress)
+    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress)
     colour = use_colour(sys.stdout)
     for i, stack in enumerate(stacks):
         if i:
@@ -119,9 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args)
     except UsageError as err:
-        for line in str(err).splitlines():
-            print(f"preflight: error: {line}", file=sys.stderr)
-        return 2
+        error(str(err))
+        return EXIT_USAGE
     except BrokenPipeError:
         return 0
 

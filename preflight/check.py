@@ -5,7 +5,7 @@
     python -m preflight check --snapshot FILE [--snapshot FILE ...] [--policy-config FILE]
 
 The real pack (``policies/``) is launched once as the Pulumi CLI launches it and driven over
-the Analyzer protocol (see ``analyzer_host.py``) with each snapshot's resources and the
+the Analyzer protocol (see ``preflight/analyzer/host.py``) with each snapshot's resources and the
 environment's ``policies/config/<stack>.json``. Prints every violation with its policy,
 enforcement level, resource URN and message. Exit status: 0 when no mandatory violation, 1 when
 any, 2 for a usage or config error (one line on stderr saying what to do).
@@ -23,23 +23,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preflight.analyzer_config import (
+from preflight.analyzer.config import (
     PolicyConfig,
     PolicyConfigError,
     load_policy_pack_config,
     reconcile,
 )
-from preflight.analyzer_host import PackError, PolicyPackHost, StackResult
-from preflight.analyzer_snapshot import SnapshotError, validate
+from preflight.analyzer.host import PackError, PolicyPackHost
+from preflight.analyzer.results import StackResult
+from preflight.cli import EXIT_USAGE, ROOT, UsageError, error, progress
+from preflight.snapshot import SnapshotError, load, validate
 
-ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = ROOT / "policies"
 CONFIG_DIR = PACK_DIR / "config"
 PROJECT = "controlplane"
-
-
-class CheckUsageError(Exception):
-    """Bad input for ``check``: reported as one line, exit code 2."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,32 +72,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _progress(message: str) -> None:
-    print(f"preflight: {message}", file=sys.stderr, flush=True)
-
-
-def _load_snapshot(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise CheckUsageError(f"{path}: cannot read it ({err.strerror})") from None
-    except json.JSONDecodeError as err:
-        raise CheckUsageError(
-            f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
-            "write it with `python -m preflight synth --stack NAME`"
-        ) from None
-    if not isinstance(document, dict):
-        raise CheckUsageError(f"{path}: not a snapshot; expected a JSON object with 'resources'")
-    return document
-
-
 def _config_path(stack: str, override: Path | None) -> Path:
     if override is not None:
         return override
     path = CONFIG_DIR / f"{stack}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
-        raise CheckUsageError(
+        raise UsageError(
             f"no policy config for stack {stack!r} ({path.relative_to(ROOT)}; have: {known}): "
             "pass --policy-config FILE"
         )
@@ -109,18 +87,18 @@ def _config_path(stack: str, override: Path | None) -> Path:
 
 def _snapshots(args: argparse.Namespace, host: PolicyPackHost) -> list[tuple[str, dict[str, Any]]]:
     if args.snapshot:
-        return [(str(path), _load_snapshot(path)) for path in args.snapshot]
+        return [(str(path), load(path)) for path in args.snapshot]
     from preflight import synth
 
     try:
         project = synth.Project.load(args.project)
         stacks = project.stacks() if args.all else [args.stack]
         if not stacks:
-            raise CheckUsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to check")
+            raise UsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to check")
         host.start()  # the pack boots while the program is synthesized
-        snapshots = synth.synthesize(stacks, args.project, progress=_progress)
-    except synth.UsageError as err:
-        raise CheckUsageError(str(err).splitlines()[0]) from None
+        snapshots = synth.synthesize(stacks, args.project, progress=progress)
+    except UsageError as err:
+        raise UsageError(str(err).splitlines()[0]) from None
     return [(f"stack {name}", snapshots[name]) for name in stacks]
 
 
@@ -201,11 +179,8 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
     ``host`` lets a caller reuse a running pack (tests); by default one is started and stopped.
     """
     if args.policy_config is not None and not args.policy_config.is_file():
-        print(
-            f"preflight: error: --policy-config {args.policy_config}: no such file",
-            file=sys.stderr,
-        )
-        return 2
+        error(f"--policy-config {args.policy_config}: no such file")
+        return EXIT_USAGE
     owned = host is None
     results: list[tuple[StackResult, Path]] = []
     try:
@@ -218,18 +193,18 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
             for source, snapshot in targets:
                 stack = str(snapshot.get("stack") or "")
                 config_path = _config_path(stack, args.policy_config)
-                _progress(f"checking {source} with {_display(config_path)}")
+                progress(f"checking {source} with {_display(config_path)}")
                 results.append((check_snapshot(host, snapshot, source, config_path), config_path))
             pack, version = host.info().name, host.version
         finally:
             if owned:
                 host.close()
-    except (CheckUsageError, SnapshotError, PackError) as err:
-        print(f"preflight: error: {err}", file=sys.stderr)
-        return 2
+    except (UsageError, SnapshotError, PackError) as err:
+        error(str(err))
+        return EXIT_USAGE
     except PolicyConfigError as err:
-        print(f"preflight: error: policy config {err}", file=sys.stderr)
-        return 2
+        error(f"policy config {err}")
+        return EXIT_USAGE
     label = f"{pack}@{version}"
     sys.stdout.write(_json(results, pack, version) if args.json else _text(results, label))
     return 1 if any(r.mandatory for r, _ in results) else 0

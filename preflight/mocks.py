@@ -17,18 +17,22 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import resource_pb2
 
-from preflight.snapshot import SECRET_MARKER, UNKNOWN, secret_marker
+from preflight.snapshot import (
+    SECRET_MARKER,
+    SECRET_SIG,
+    SPECIAL_SIG_KEY,
+    STACK_TYPE,
+    UNKNOWN,
+    secret_marker,
+)
 
 # The wire signatures below are not secrets.
 
-_SIG = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 _ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
-STACK_TYPE = "pulumi:pulumi:Stack"
 GET_PROJECT = "gcp:organizations/getProject:getProject"
 GET_VENDOR = "pagerduty:index/getVendor:getVendor"
 
@@ -49,8 +53,8 @@ class Normaliser:
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict):
-            sig = value.get(_SIG)
-            if sig == _SECRET_SIG:
+            sig = value.get(SPECIAL_SIG_KEY)
+            if sig == SECRET_SIG:
                 return self._secret(value.get("value"))
             if sig == _RESOURCE_SIG:
                 return value.get("urn", UNKNOWN)
@@ -59,7 +63,7 @@ class Normaliser:
                     return self._secret(value.get("value"))
                 return self(value["value"]) if "value" in value else UNKNOWN
             if sig in (_ASSET_SIG, _ARCHIVE_SIG):
-                return {k: self(v) for k, v in sorted(value.items()) if k != _SIG}
+                return {k: self(v) for k, v in sorted(value.items()) if k != SPECIAL_SIG_KEY}
             return {k: self(v) for k, v in sorted(value.items())}
         if isinstance(value, list):
             return [self(v) for v in value]

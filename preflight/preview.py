@@ -6,6 +6,8 @@ import sys
 from collections import Counter, defaultdict
 from typing import Any, TextIO
 
+from preflight.snapshot import STACK_TYPE
+
 _COLOURS = {"create": "\x1b[32m", "type": "\x1b[2m", "bold": "\x1b[1m", "reset": "\x1b[0m"}
 
 
@@ -39,7 +41,7 @@ def render(snapshot: dict[str, Any], colour: bool) -> str:
             walk(res["urn"], "" if is_root else prefix + ("   " if last else "│  "), False)
 
     walk(None, "", True)
-    counts = Counter(r["type"] for r in resources if r["type"] != "pulumi:pulumi:Stack")
+    counts = Counter(r["type"] for r in resources if r["type"] != STACK_TYPE)
     lines.append("")
     lines.append(c("bold", "Resources by type:"))
     for token, count in sorted(counts.items()):

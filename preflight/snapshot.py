@@ -11,7 +11,10 @@ sees them), ``protect`` and ``dependencies``. Two kinds of placeholder value sta
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN as PULUMI_UNKNOWN
 
@@ -29,6 +32,27 @@ FINGERPRINT_ENV = "PREFLIGHT_SECRET_FINGERPRINT_KEY"
 """When set, secrets show as ``[secret:<hmac>]`` keyed by its value (used by ``preflight diff``)."""
 
 
+# Pulumi's wire signatures (``pulumi.runtime.rpc``): markers, not secrets.
+SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
+"""The key that marks a special value (secret, resource reference, asset) on the wire."""
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105
+"""The signature of a secret value on the wire."""
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+"""The type of the root resource every snapshot starts with."""
+
+# Stateful resources: deleting or replacing one destroys what it holds. Value: what is lost.
+STATEFUL_TYPES: dict[str, str] = {
+    "gcp:secretmanager/secret:Secret": "the secret and every version of its value",
+    "gcp:kms/keyRing:KeyRing": "the key ring (key rings cannot be deleted; a new one is made)",
+    "gcp:kms/cryptoKey:CryptoKey": "the key: data encrypted with it can no longer be decrypted",
+    "gcp:storage/bucket:Bucket": "the bucket and its objects",
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": "the log bucket and its retained logs",
+    "pulumi-python:dynamic/supabase:SupabaseSettings": (
+        "the managed Supabase settings (backups and PITR, network restrictions, SSL, auth)"
+    ),
+}
+
 OPS = ("delete", "replace", "update", "create")
 """What a change does to one resource, in the order reviews list them (losses first)."""
 OP_ORDER = {op: i for i, op in enumerate(OPS)}
@@ -44,3 +68,56 @@ def secret_marker(fingerprint: str | None = None) -> str:
 def is_secret_marker(value: object) -> bool:
     """Whether ``value`` is a secret marker (with or without fingerprint)."""
     return isinstance(value, str) and SECRET_RE.match(value) is not None
+
+
+class SnapshotError(Exception):
+    """A snapshot that does not follow the contract of ``preflight synth``."""
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The snapshot in the file at ``path`` (a JSON object); errors name the file."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SnapshotError(f"{path}: cannot read it ({err.strerror})") from None
+    except json.JSONDecodeError as err:
+        raise SnapshotError(
+            f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
+            "write it with `python -m preflight synth --stack NAME`"
+        ) from None
+    if not isinstance(document, dict):
+        raise SnapshotError(f"{path}: not a snapshot; expected a JSON object with 'resources'")
+    return document
+
+
+def validate(snapshot: Any, source: str) -> list[dict[str, Any]]:
+    """The resources of ``snapshot``, checked against the synth contract; errors name ``source``."""
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("resources"), list):
+        raise SnapshotError(
+            f"{source}: not a snapshot; expected an object with a 'resources' list "
+            "(the output of `python -m preflight synth --stack NAME`)"
+        )
+    resources: list[dict[str, Any]] = snapshot["resources"]
+    seen: set[str] = set()
+    for index, resource in enumerate(resources):
+        where = f"{source}: resources[{index}]"
+        if not isinstance(resource, dict):
+            raise SnapshotError(f"{where} is not an object")
+        for key in ("urn", "type"):
+            if not isinstance(resource.get(key), str) or not resource[key]:
+                raise SnapshotError(f"{where} needs a non-empty string {key!r}")
+        if not resource["urn"].startswith("urn:pulumi:"):
+            raise SnapshotError(f"{where}: urn must start with 'urn:pulumi:'")
+        if resource["urn"] in seen:
+            raise SnapshotError(f"{where}: duplicate urn {resource['urn']}")
+        seen.add(resource["urn"])
+        if not isinstance(resource.get("inputs", {}), dict):
+            raise SnapshotError(f"{where}: 'inputs' must be an object")
+        for key in ("dependencies", "ignoreChanges", "additionalSecretOutputs"):
+            if not isinstance(resource.get(key, []), list):
+                raise SnapshotError(f"{where}: {key!r} must be a list")
+        if not isinstance(resource.get("propertyDependencies", {}), dict):
+            raise SnapshotError(f"{where}: 'propertyDependencies' must be an object")
+        if not isinstance(resource.get("protect", False), bool):
+            raise SnapshotError(f"{where}: 'protect' must be true or false")
+    return resources

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from preflight.cli import ROOT, UsageError
-from preflight.snapshot import FINGERPRINT_ENV
+from preflight.snapshot import FINGERPRINT_ENV, STACK_TYPE
 
 STACKS = ("dev", "staging", "prod")
 
@@ -146,7 +146,7 @@ def _run_program(project: Project, stack: str, fingerprint_key: bytes | None) ->
         raise UsageError(str(error)) from None
     resources = sorted(
         (r.to_json() for r in monitor.registrations),
-        key=lambda r: (r["type"] != "pulumi:pulumi:Stack", r["urn"]),
+        key=lambda r: (r["type"] != STACK_TYPE, r["urn"]),
     )
     return {"project": project.name, "stack": stack, "resources": resources}
 

@@ -34,16 +34,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a file (python scripts/rollback.py): find preflight
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from preflight.cli import EXIT_USAGE, UsageError, error, progress
+
 PROG = "rollback"
 HISTORY_PAGE_SIZE = 100
 MAX_HISTORY_PAGES = 100
 GIT_HEAD = "git.head"
 GIT_DIRTY = "git.dirty"
 _COMMIT_RE = re.compile(r"^[0-9a-f]{7,64}$")
-
-
-class UsageError(Exception):
-    """Bad input: one line that says what to do instead; exit code 2."""
 
 
 class RollbackError(Exception):
@@ -134,7 +135,7 @@ def _wait(proc: subprocess.Popen[Any]) -> int:
             code = proc.wait()
         except KeyboardInterrupt:
             if not interrupted:
-                print(f"{PROG}: interrupted: waiting for pulumi to stop cleanly", file=sys.stderr)
+                progress("interrupted: waiting for pulumi to stop cleanly", command=PROG)
             interrupted = True
             continue
         if interrupted:
@@ -422,10 +423,9 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
         raise UsageError(f"version {target.version} recorded no git commit")
     with temporary_worktree(repo, target.commit, f"{args.stack}-v{target.version}") as tree:
         checkout = tree / project.relative_to(repo)
-        print(
-            f"{PROG}: checked out commit {target.short_commit} (version {target.version}) "
-            f"into {checkout}",
-            file=sys.stderr,
+        progress(
+            f"checked out commit {target.short_commit} (version {target.version}) into {checkout}",
+            command=PROG,
         )
         pack, config = current_pack or _policy_files(
             checkout, args.policy_pack, args.policy_pack_config, args.stack
@@ -438,7 +438,7 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
                 "and run again"
             )
         if not args.yes and not _confirm(args.stack, target, input):
-            print(f"{PROG}: aborted: nothing was changed", file=sys.stderr)
+            progress("aborted: nothing was changed", command=PROG)
             return 1
         message = rollback_message(args.stack, target)
         code = run_streaming(
@@ -450,17 +450,18 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
                 f"pulumi up failed (exit {code}): stack {args.stack} may be partly rolled back; "
                 f"check `pulumi stack history --stack {args.stack}` and docs/runbooks/rollback.md"
             )
-    print(
-        f"{PROG}: stack {args.stack} rolled back to version {target.version} "
+    progress(
+        f"stack {args.stack} rolled back to version {target.version} "
         f"(commit {target.short_commit}); verify it as docs/runbooks/rollback.md says",
-        file=sys.stderr,
+        command=PROG,
     )
     return 0
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one clear line, exit 2
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
+        error(f"{message} (see --help)", command=PROG)
+        self.exit(EXIT_USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -536,15 +537,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_history(updates, repo))
         return 0
     except UsageError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
+        error(str(err), command=PROG)
+        return EXIT_USAGE
     except RollbackError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        error(str(err), command=PROG)
         return 1
     except KeyboardInterrupt:
-        print(
-            f"{PROG}: interrupted: nothing further was run and any temporary worktree was removed",
-            file=sys.stderr,
+        progress(
+            "interrupted: nothing further was run and any temporary worktree was removed",
+            command=PROG,
         )
         return 130
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from preflight.analyzer_config import parse_policy_pack_config, reconcile
-from preflight.analyzer_host import PolicyPackHost
-from preflight.analyzer_snapshot import validate
+from preflight.analyzer.config import parse_policy_pack_config, reconcile
+from preflight.analyzer.host import PolicyPackHost
+from preflight.snapshot import validate
 from tests.support.policies import (
     PACK_DIR,
     PROJECT,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from policies._lib.registry import collect
-from preflight.analyzer_config import load_policy_pack_config, reconcile
+from preflight.analyzer.config import load_policy_pack_config, reconcile
 
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 NAMES = {p.name for p in collect()}

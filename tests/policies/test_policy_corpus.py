@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from policies._lib.registry import collect
-from preflight.analyzer_config import load_policy_pack_config, reconcile
-from preflight.analyzer_snapshot import validate
+from preflight.analyzer.config import load_policy_pack_config, reconcile
+from preflight.snapshot import validate
 
 HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE / "corpus").glob("*.json"))

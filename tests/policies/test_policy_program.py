@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from preflight.analyzer_config import load_policy_pack_config, parse_policy_pack_config, reconcile
-from preflight.analyzer_snapshot import validate
+from preflight.analyzer.config import load_policy_pack_config, parse_policy_pack_config, reconcile
+from preflight.snapshot import validate
 
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 FREEZE = "changes-stack-disallow-freeze-changes"

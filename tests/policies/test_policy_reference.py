@@ -12,7 +12,7 @@ import pytest
 import policies._lib.reference as reference
 from policies._lib.registry import collect
 from preflight import check
-from preflight.analyzer_config import parse_policy_pack_config, reconcile
+from preflight.analyzer.config import parse_policy_pack_config, reconcile
 
 DOC_TEXT = reference.DOC.read_text()
 

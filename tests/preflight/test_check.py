@@ -1,4 +1,4 @@
-"""``python -m preflight check`` and the Analyzer host behind it.
+"""``python -m preflight check``: the command over snapshots, stacks and the policy corpus.
 
 Most tests share one pack process (``host``); the end-to-end tests launch their own, the way
 the command does.
@@ -14,29 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
-from google.protobuf import json_format
-from pulumi.runtime.proto import analyzer_pb2, engine_pb2, engine_pb2_grpc
 
-import preflight.analyzer_host as analyzer_host
+import preflight.analyzer.host as analyzer_host
 from preflight import check
-from preflight.analyzer_config import (
-    PolicyConfig,
-    PolicyConfigError,
-    parse_policy_pack_config,
-    reconcile,
-    to_proto,
-)
-from preflight.analyzer_host import EngineServer, PolicyPackHost
-from preflight.analyzer_snapshot import (
-    SECRET_SIG,
-    SPECIAL_SIG_KEY,
-    Marshaller,
-    SnapshotError,
-    properties,
-    validate,
-)
+from preflight.analyzer.host import PolicyPackHost
+from tests.support.preflight import pack_host
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_TESTS = ROOT / "tests" / "policies"
@@ -56,9 +39,7 @@ def parse(*argv: str) -> argparse.Namespace:
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[PolicyPackHost]:
-    running = PolicyPackHost(check.PACK_DIR, project=check.PROJECT).start().ready()
-    yield running
-    running.close()
+    yield from pack_host()
 
 
 def run(capsys, *argv: str, host: PolicyPackHost | None = None) -> tuple[int, str, str]:
@@ -463,173 +444,3 @@ def test_arguments_are_mutually_exclusive_and_required():
         parse()
     with pytest.raises(SystemExit):
         parse("--all", "--stack", "prod")
-
-
-# -- marshalling like the engine --------------------------------------------------------------
-
-
-def test_internal_keys_are_dropped_at_every_level_and_secrets_are_wrapped():
-    struct = properties(
-        {
-            "__provider": "canary-pickled-provider",
-            "accessToken": "[secret]",
-            "nested": {"__defaults": ["x"], "keep": 1, "fingerprinted": "[secret:0a1b2c]"},
-            "list": [{"__x": 1, "y": "[secret]"}],
-            "plain": "[secret] is not a marker when it has more text",
-        }
-    )
-    wrapped = {SPECIAL_SIG_KEY: SECRET_SIG, "value": "[secret]"}
-    assert json_format.MessageToDict(struct) == {
-        "accessToken": wrapped,
-        "nested": {
-            "keep": 1.0,
-            "fingerprinted": {SPECIAL_SIG_KEY: SECRET_SIG, "value": "[secret:0a1b2c]"},
-        },
-        "list": [{"y": wrapped}],
-        "plain": "[secret] is not a marker when it has more text",
-    }
-
-
-def resource(urn: str, type_token: str, **extra: Any) -> dict[str, Any]:
-    return {"urn": urn, "type": type_token, "name": urn.rsplit("::", 1)[-1], "inputs": {}, **extra}
-
-
-def test_requests_carry_options_parent_dependencies_and_provider():
-    provider_urn = "urn:pulumi:prod::controlplane::pulumi:providers:gcp::default_10_2_0"
-    parent = "urn:pulumi:prod::controlplane::controlplane:runtime:LogRetention::logs"
-    resources = [
-        resource(
-            provider_urn, "pulumi:providers:gcp", inputs={"project": "p", "credentials": "[secret]"}
-        ),
-        resource(
-            "urn:pulumi:prod::controlplane::controlplane:runtime:LogRetention$gcp:storage/bucket:Bucket::logs-archive",
-            "gcp:storage/bucket:Bucket",
-            parent=parent,
-            provider=f"{provider_urn}::04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-            protect=True,
-            deleteBeforeReplace=True,
-            ignoreChanges=["labels"],
-            dependencies=[provider_urn],
-            propertyDependencies={"name": [provider_urn], "labels": []},
-        ),
-    ]
-    marshaller = Marshaller(validate({"resources": resources}, "t"))
-    request = marshaller.analyze_request(resources[1])
-    assert (request.name, request.type) == ("logs-archive", "gcp:storage/bucket:Bucket")
-    assert request.options.protect and request.options.parent == parent
-    assert request.options.deleteBeforeReplace and request.options.deleteBeforeReplaceDefined
-    assert list(request.options.ignoreChanges) == ["labels"]
-    assert (request.provider.urn, request.provider.type, request.provider.name) == (
-        provider_urn,
-        "pulumi:providers:gcp",
-        "default_10_2_0",
-    )
-    assert json_format.MessageToDict(request.provider.properties)["project"] == "p"
-    stack = marshaller.stack_request()
-    bucket = stack.resources[1]
-    assert bucket.parent == parent and list(bucket.dependencies) == [provider_urn]
-    assert {k: list(v.urns) for k, v in bucket.propertyDependencies.items()} == {
-        "name": [provider_urn]
-    }
-    assert not stack.resources[0].HasField("provider")
-
-
-def test_provider_missing_from_the_snapshot_is_described_by_its_urn():
-    urn = "urn:pulumi:prod::controlplane::pulumi:providers:datadog::default"
-    res = resource(
-        "urn:pulumi:prod::controlplane::datadog:index/monitor:Monitor::m",
-        "datadog:index/monitor:Monitor",
-        provider=f"{urn}::id",
-    )
-    request = Marshaller([res]).analyze_request(res)
-    assert (request.provider.urn, request.provider.type, request.provider.name) == (
-        urn,
-        "pulumi:providers:datadog",
-        "default",
-    )
-
-
-def test_duplicate_urns_are_rejected():
-    res = resource("urn:pulumi:prod::controlplane::t::a", "t")
-    with pytest.raises(SnapshotError, match=r"resources\[1\]: duplicate urn"):
-        validate({"resources": [res, dict(res)]}, "f")
-
-
-# -- policy-pack config like the CLI ----------------------------------------------------------
-
-
-def test_config_reconciles_defaults_all_and_overrides(host):
-    given = parse_policy_pack_config(
-        json.dumps(
-            {
-                "all": "advisory",
-                "iam-serviceaccount-disallow-keys": "disabled",
-                "credentials-secret-configure-rotation": {
-                    "enforcementLevel": "mandatory",
-                    "maxRotationPeriodSeconds": 100,
-                },
-                "labels-gcp-missing-required-labels": {"exclude": ["x"]},
-            }
-        )
-    )
-    config = reconcile(host.info(), given)
-    assert config["iam-serviceaccount-disallow-keys"].enforcement_level == "disabled"
-    rotation = config["credentials-secret-configure-rotation"]
-    assert rotation.enforcement_level == "mandatory"
-    assert rotation.properties == {"include": ["*"], "exclude": [], "maxRotationPeriodSeconds": 100}
-    labels = config["labels-gcp-missing-required-labels"]
-    assert labels.enforcement_level == "advisory" and labels.properties["exclude"] == ["x"]
-    assert labels.properties["requiredLabels"]["managed-by"] == ["pulumi"]
-    request = to_proto(config)
-    assert (
-        request.policyConfig["iam-serviceaccount-disallow-keys"].enforcementLevel
-        == analyzer_pb2.DISABLED
-    )
-    assert "all" not in request.policyConfig
-
-
-def test_empty_config_text_is_no_config():
-    assert parse_policy_pack_config("  \n") == {}
-    assert parse_policy_pack_config('{"x": {}}') == {}
-
-
-def test_config_error_names_the_policy(host):
-    with pytest.raises(
-        PolicyConfigError,
-        match=r"audit-project-missing-data-access-logs: logTypes\.0: 'DATA' is not one of",
-    ):
-        reconcile(
-            host.info(),
-            {
-                "audit-project-missing-data-access-logs": PolicyConfig(
-                    properties={"logTypes": ["DATA"]}
-                )
-            },
-        )
-
-
-# -- the engine the pack talks to --------------------------------------------------------------
-
-
-def test_engine_records_log_calls_and_the_root_resource():
-    engine = EngineServer()
-    try:
-        with grpc.insecure_channel(engine.address) as channel:
-            stub = engine_pb2_grpc.EngineStub(channel)
-            stub.Log(
-                engine_pb2.LogRequest(severity=engine_pb2.WARNING, message="careful", urn="urn:x")
-            )
-            stub.SetRootResource(engine_pb2.SetRootResourceRequest(urn="urn:root"))
-            assert stub.GetRootResource(engine_pb2.GetRootResourceRequest()).urn == "urn:root"
-        [entry] = engine.servicer.take_logs()
-        assert entry.to_json() == {"level": "warning", "message": "careful", "urn": "urn:x"}
-        assert engine.servicer.take_logs() == []
-    finally:
-        engine.stop()
-
-
-def test_host_reports_pack_metadata(host):
-    info = host.info()
-    assert info.name == "controlplane-policies"
-    assert host.version == "0.1.0"
-    assert host.plugin_version()

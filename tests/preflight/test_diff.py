@@ -11,8 +11,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
-import sys
 import tempfile
 import types
 from pathlib import Path
@@ -20,7 +18,15 @@ from typing import Any, ClassVar
 
 import pytest
 
-from preflight import diff
+from preflight import check, diff
+from preflight.cli import ROOT
+from preflight.diff import cli as diff_cli
+from preflight.diff.compare import policy_delta
+from preflight.diff.model import DiffError, StackDiff
+from preflight.diff.policies import compare_policies, policy_runner
+from preflight.diff.render import MARKDOWN_LIMIT
+from preflight.snapshot import UNKNOWN
+from tests.support.git import git
 
 KEY = b"test-fingerprint-key"
 CANARIES = ("canary-gemini-old-3f9a", "canary-gemini-new-77b1", "canary-composio-c0ffee")
@@ -168,7 +174,7 @@ def base_and_head(stack: str = "prod") -> tuple[dict[str, Any], dict[str, Any]]:
     return base, head
 
 
-def ops(d: diff.StackDiff) -> list[tuple[str, str, str]]:
+def ops(d: StackDiff) -> list[tuple[str, str, str]]:
     return [(r.op, r.type, r.name) for r in d.resources]
 
 
@@ -227,7 +233,7 @@ def test_reports_each_kind_of_change() -> None:
 def test_markdown_summary_details_and_no_secret() -> None:
     base, head = base_and_head()
     d = diff.diff_snapshots("prod", base, head)
-    d.policy = diff.policy_delta(
+    d.policy = policy_delta(
         [],
         [
             {
@@ -499,7 +505,7 @@ def test_supabase_settings_and_unknown_values() -> None:
     d = diff.diff_snapshots("prod", snapshot("prod", [supabase]), snapshot("prod", [moved]))
     assert [(r.op, r.data_loss) for r in d.resources] == [("update", False)]
     unknown = monitor("prod", 97)
-    unknown["inputs"]["query"] = diff.UNKNOWN
+    unknown["inputs"]["query"] = UNKNOWN
     d = diff.diff_snapshots(
         "prod", snapshot("prod", [monitor("prod", 97)]), snapshot("prod", [unknown])
     )
@@ -521,7 +527,7 @@ def test_new_and_removed_stacks() -> None:
 
 
 def test_rejects_something_that_is_not_a_snapshot() -> None:
-    with pytest.raises(diff.DiffError, match="the base snapshot of stack prod is not a preflight"):
+    with pytest.raises(DiffError, match="the base snapshot of stack prod is not a preflight"):
         diff.diff_snapshots("prod", {"resources": [{"type": "x"}]}, snapshot("prod", []))
 
 
@@ -529,7 +535,7 @@ def test_policy_delta_new_and_resolved() -> None:
     keep = {"policy": "a", "enforcement": "advisory", "urn": "u1", "message": "m"}
     gone = {"policy": "b", "enforcement": "mandatory", "urn": "u2", "message": "m"}
     new = {"policy": "c", "enforcement": "mandatory", "urn": "", "message": "bad [secret:0123abcd]"}
-    delta = diff.policy_delta([keep, gone], [keep, new])
+    delta = policy_delta([keep, gone], [keep, new])
     assert [v.to_json() for v in delta.new] == [
         {"policy": "c", "enforcement": "mandatory", "urn": "", "message": "bad [secret]"}
     ]
@@ -550,7 +556,7 @@ def test_markdown_never_exceeds_the_comment_limit() -> None:
         diffs.append(diff.diff_snapshots(stack, base, head))
     full_report = "the full report is in `preflight-diff-report.json`"
     text = diff.render_markdown(diffs, "x", allow_data_loss=False, full_report=full_report)
-    assert len(text) <= diff.MARKDOWN_LIMIT
+    assert len(text) <= MARKDOWN_LIMIT
     assert text.count("<details>") == 3 and text.count("</details>") == 3
     assert "| prod | 0 | 900 | 0 | 0 | none | not compared |" in text
     dev = text.split("<b>dev</b>")[1].split("</details>")[0]
@@ -596,22 +602,17 @@ def test_policy_runner_drives_preflight_check_with_one_pack_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / "prod.json").write_text("{}")
-    check = types.SimpleNamespace(
-        PolicyPackHost=FakeHost,
-        check_snapshot=fake_check_snapshot,
-        PACK_DIR=Path("/pack"),
-        CONFIG_DIR=tmp_path,
-        PROJECT="controlplane",
-    )
-    monkeypatch.setitem(sys.modules, "preflight.check", check)
+    monkeypatch.setattr(check, "PolicyPackHost", FakeHost)
+    monkeypatch.setattr(check, "check_snapshot", fake_check_snapshot)
+    monkeypatch.setattr(check, "PACK_DIR", Path("/pack"))
+    monkeypatch.setattr(check, "CONFIG_DIR", tmp_path)
     FakeHost.entered, FakeHost.analyzed = 0, []
     base, head = base_and_head()
     d = diff.diff_snapshots("prod", base, head)
     qa = diff.diff_snapshots("qa", None, snapshot("qa", []))
-    with diff.policy_runner() as (runner, why_not):
-        assert runner is not None and why_not == ""
-        diff.compare_policies(d, runner, base, head)
-        diff.compare_policies(qa, runner, None, snapshot("qa", []))
+    with policy_runner() as runner:
+        compare_policies(d, runner, base, head)
+        compare_policies(qa, runner, None, snapshot("qa", []))
     assert FakeHost.entered == 1
     assert FakeHost.analyzed == [
         ("prod", "stack prod", str(tmp_path / "prod.json")),
@@ -620,28 +621,6 @@ def test_policy_runner_drives_preflight_check_with_one_pack_process(
     assert d.policy is not None and d.policy.new == d.policy.resolved == []
     assert qa.policy is None
     assert qa.policy_note == "the policy pack failed: no policy config qa.json for stack qa"
-
-
-def test_policy_runner_prefers_the_simple_contract_and_says_when_there_is_none(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: list[dict[str, Any]] = []
-
-    def violations_for_snapshot(snap: dict[str, Any]) -> list[dict[str, Any]]:
-        seen.append(snap)
-        return []
-
-    simple = types.SimpleNamespace(violations_for_snapshot=violations_for_snapshot)
-    monkeypatch.setitem(sys.modules, "preflight.check", simple)
-    with diff.policy_runner() as (runner, _):
-        assert runner is violations_for_snapshot
-        _, head = base_and_head()
-        runner(diff.scrub(head))
-    assert "[secret:" not in json.dumps(seen)
-    monkeypatch.setitem(sys.modules, "preflight.check", types.SimpleNamespace())
-    with diff.policy_runner() as (runner, why_not):
-        assert runner is None
-        assert why_not == "preflight.check has neither violations_for_snapshot nor check_snapshot"
 
 
 # --- the command, against a real git repository -----------------------------------------
@@ -695,20 +674,6 @@ def raw_secret(stack: str, name: str, value: str) -> list[dict[str, Any]]:
     return secret(stack, name, {"$secret": value})  # type: ignore[arg-type]
 
 
-def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
 def write_fixtures(repo: Path, head: bool) -> None:
     fixtures = repo / "fixtures"
     fixtures.mkdir(exist_ok=True)
@@ -753,8 +718,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         rendered = stub["snapshots"](project, key.encode())
         return {s: rendered[s] for s in stacks}
 
-    monkeypatch.setattr(diff, "synthesize_head", synthesize_head)
-    monkeypatch.setattr(diff, "policy_runner", lambda: contextlib.nullcontext((fake_policy, "")))
+    monkeypatch.setattr(diff_cli, "synthesize_head", synthesize_head)
+    monkeypatch.setattr(diff_cli, "policy_runner", lambda: contextlib.nullcontext(fake_policy))
     monkeypatch.setenv("STUB_LOG", str(tmp_path / "stub.jsonl"))
     temp = tmp_path / "temp"
     temp.mkdir()
@@ -918,7 +883,7 @@ def test_a_stack_only_in_the_working_tree_is_all_creates(
 
 
 def test_every_diff_command_in_the_docs_and_workflows_parses() -> None:
-    root = Path(diff.__file__).resolve().parents[1]
+    root = ROOT
     sources = [
         root / "docs" / "runbooks" / "deploy.md",
         *sorted((root / ".github" / "workflows").glob("*.yml")),

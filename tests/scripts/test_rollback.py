@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.git import git
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rollback.py"
 
 # The shape `pulumi stack history --json` prints (pkg/cmd/pulumi/stack/stack_history.go,
@@ -80,25 +82,11 @@ sys.exit(int(os.environ.get("FAKE_PULUMI_EXIT_" + command.upper(), "0")))
 """
 
 
-def _git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Any]:
     repo = tmp_path / "repo"
     repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
+    git(repo, "init", "-q", "-b", "main")
     (repo / "Pulumi.yaml").write_text("name: controlplane\nruntime: python\n")
     (repo / "policies" / "config").mkdir(parents=True)
     (repo / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
@@ -106,9 +94,9 @@ def world(tmp_path: Path) -> dict[str, Any]:
     commits = []
     for label in ("v1", "v2", "v3"):
         (repo / "version.txt").write_text(label + "\n")
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", label)
-        commits.append(_git(repo, "rev-parse", "HEAD"))
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", label)
+        commits.append(git(repo, "rev-parse", "HEAD"))
     history = RECORDED_HISTORY
     for i, commit in enumerate(commits, start=1):
         history = history.replace(f"<C{i}>", commit)
@@ -151,7 +139,7 @@ def calls(world: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def assert_no_worktree_left(world: dict[str, Any]) -> None:
-    listed = _git(world["repo"], "worktree", "list", "--porcelain")
+    listed = git(world["repo"], "worktree", "list", "--porcelain")
     assert [line for line in listed.splitlines() if line.startswith("worktree ")] == [
         f"worktree {world['repo']}"
     ]

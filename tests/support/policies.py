@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from preflight.analyzer_host import StackResult
+from preflight.analyzer.results import StackResult
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"

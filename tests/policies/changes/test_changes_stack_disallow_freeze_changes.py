@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from policies.changes.changes_stack_disallow_freeze_changes import META
-from preflight.analyzer_config import PolicyConfigError
+from preflight.analyzer.config import PolicyConfigError
 from tests.support.policies import load_config
 
 NAME = META.name

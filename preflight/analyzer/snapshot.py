@@ -28,15 +28,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from preflight.snapshot import is_secret_marker
-
-SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
-# The wire signature of a secret value, not a secret.
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105
-
-
-class SnapshotError(Exception):
-    """A snapshot that does not follow the contract of ``preflight synth``."""
+from preflight.snapshot import SECRET_SIG, SPECIAL_SIG_KEY, is_secret_marker
 
 
 def _marshal(value: Any) -> Any:
@@ -63,39 +55,6 @@ def _name_from_urn(urn: str) -> str:
 def _type_from_urn(urn: str) -> str:
     parts = urn.split("::")
     return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
-
-
-def validate(snapshot: Any, source: str) -> list[dict[str, Any]]:
-    """The resources of ``snapshot``, checked against the synth contract; errors name ``source``."""
-    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("resources"), list):
-        raise SnapshotError(
-            f"{source}: not a snapshot; expected an object with a 'resources' list "
-            "(the output of `python -m preflight synth --stack NAME`)"
-        )
-    resources: list[dict[str, Any]] = snapshot["resources"]
-    seen: set[str] = set()
-    for index, resource in enumerate(resources):
-        where = f"{source}: resources[{index}]"
-        if not isinstance(resource, dict):
-            raise SnapshotError(f"{where} is not an object")
-        for key in ("urn", "type"):
-            if not isinstance(resource.get(key), str) or not resource[key]:
-                raise SnapshotError(f"{where} needs a non-empty string {key!r}")
-        if not resource["urn"].startswith("urn:pulumi:"):
-            raise SnapshotError(f"{where}: urn must start with 'urn:pulumi:'")
-        if resource["urn"] in seen:
-            raise SnapshotError(f"{where}: duplicate urn {resource['urn']}")
-        seen.add(resource["urn"])
-        if not isinstance(resource.get("inputs", {}), dict):
-            raise SnapshotError(f"{where}: 'inputs' must be an object")
-        for key in ("dependencies", "ignoreChanges", "additionalSecretOutputs"):
-            if not isinstance(resource.get(key, []), list):
-                raise SnapshotError(f"{where}: {key!r} must be a list")
-        if not isinstance(resource.get("propertyDependencies", {}), dict):
-            raise SnapshotError(f"{where}: 'propertyDependencies' must be an object")
-        if not isinstance(resource.get("protect", False), bool):
-            raise SnapshotError(f"{where}: 'protect' must be true or false")
-    return resources
 
 
 def options(resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:

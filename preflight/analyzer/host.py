@@ -26,7 +26,6 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent import futures
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,8 +34,9 @@ import yaml
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from preflight.analyzer_config import PolicyConfig, level_from_proto, to_proto
-from preflight.analyzer_snapshot import Marshaller
+from preflight.analyzer.config import PolicyConfig, level_from_proto, to_proto
+from preflight.analyzer.results import LogEntry, NotApplicable, StackResult, Violation
+from preflight.analyzer.snapshot import Marshaller
 
 _MAX_MESSAGE = 1024 * 1024 * 400
 _GRPC_OPTIONS = [
@@ -59,76 +59,6 @@ _LOG_LEVELS = {
 
 class PackError(Exception):
     """The pack could not be started or failed while analyzing (not a policy violation)."""
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One ``Engine.Log`` call from the pack."""
-
-    level: str
-    message: str
-    urn: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"level": self.level, "message": self.message, "urn": self.urn}
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One diagnostic, as the engine reports it (``OnPolicyViolation``)."""
-
-    policy_name: str
-    policy_pack: str
-    policy_pack_version: str
-    enforcement_level: str
-    severity: str
-    urn: str
-    description: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "policyName": self.policy_name,
-            "policyPack": self.policy_pack,
-            "policyPackVersion": self.policy_pack_version,
-            "enforcementLevel": self.enforcement_level,
-            "severity": self.severity,
-            "urn": self.urn,
-            "description": self.description,
-            "message": self.message,
-        }
-
-
-@dataclass(frozen=True)
-class NotApplicable:
-    """A policy that declared itself not applicable to a resource (e.g. an exemption)."""
-
-    policy_name: str
-    urn: str
-    reason: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"policyName": self.policy_name, "urn": self.urn, "reason": self.reason}
-
-
-@dataclass
-class StackResult:
-    """Everything one stack's analysis produced."""
-
-    stack: str
-    project: str
-    resources: int
-    violations: list[Violation] = field(default_factory=list)
-    not_applicable: list[NotApplicable] = field(default_factory=list)
-    logs: list[LogEntry] = field(default_factory=list)
-
-    @property
-    def mandatory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement_level == "mandatory"]
-
-    @property
-    def advisory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement_level == "advisory"]
 
 
 class _EngineServicer(engine_pb2_grpc.EngineServicer):

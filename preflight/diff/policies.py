@@ -1,0 +1,63 @@
+"""The policy pack's verdict on both sides of a diff: which violations a change adds or clears.
+
+The working tree's pack judges both snapshots (scrubbed of fingerprints), so the comparison
+shows what the program change does, not what a change of the pack does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from preflight.diff.compare import policy_delta
+from preflight.diff.model import DiffError, StackDiff, safe_text, scrub
+
+PolicyRunner = Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+@contextlib.contextmanager
+def policy_runner() -> Iterator[PolicyRunner]:
+    """A function from a snapshot to its policy violations, through ``preflight.check``.
+
+    One ``PolicyPackHost`` (the pack launched as the Pulumi CLI launches it) serves every
+    snapshot of this run, through ``check_snapshot(host, snapshot, source, config)`` with
+    ``CONFIG_DIR/<stack>.json``. Each violation is a dict with ``policy``, ``enforcement``
+    (advisory | mandatory), ``urn`` (empty for stack policies) and ``message``.
+    """
+    from preflight import check  # the pack's gRPC stack loads only when policies are compared
+
+    with check.PolicyPackHost(check.PACK_DIR, project=check.PROJECT) as host:
+
+        def run(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+            stack = str(snapshot.get("stack") or "")
+            config = check.CONFIG_DIR / f"{stack}.json"
+            if not config.is_file():
+                raise DiffError(f"no policy config {config.name} for stack {stack}")
+            result = check.check_snapshot(host, snapshot, f"stack {stack}", config)
+            return [
+                {
+                    "policy": v.policy_name,
+                    "enforcement": v.enforcement_level,
+                    "urn": v.urn,
+                    "message": v.message,
+                }
+                for v in result.violations
+            ]
+
+        yield run
+
+
+def compare_policies(
+    d: StackDiff, runner: PolicyRunner, base: dict[str, Any] | None, head: dict[str, Any] | None
+) -> None:
+    """Fill ``d.policy`` (or ``d.policy_note`` when the pack could not judge a snapshot)."""
+    try:
+        before = runner(scrub(base)) if base is not None else []
+        after = runner(scrub(head)) if head is not None else []
+    except Exception as err:  # the comparison is extra information: report it, keep the diff
+        text = str(err).strip()
+        first = text.splitlines()[0] if text else type(err).__name__
+        d.policy_note = safe_text(f"the policy pack failed: {first}")
+        return
+    d.policy = policy_delta(before, after)
