@@ -18,6 +18,7 @@ import pytest
 from preflight import evidence
 from preflight.cli import ROOT
 from preflight.evidence import LocalStore, verify, write_bundle
+from tests.support.checkov import requires_checkov
 
 STACKS = ["dev", "staging", "prod"]
 
@@ -42,6 +43,7 @@ def test_each_stack_bundle_verifies_against_its_manifest(bundles, tmp_path: Path
         assert capsys.readouterr().out == f"{tmp_path / stack}: verified\n"
 
 
+@requires_checkov
 def test_bundle_contents_and_manifest(bundles) -> None:
     prod = bundles["prod"]
     assert sorted(prod.files) == [
@@ -262,6 +264,7 @@ def test_verify_of_a_directory_without_manifest(tmp_path: Path, capsys) -> None:
     )
 
 
+@requires_checkov
 def test_cli_writes_one_bundle_per_stack(
     bundles, tmp_path: Path, snapshots, monkeypatch, capsys
 ) -> None:

@@ -33,6 +33,7 @@ from tests.preflight.test_tfplan import (
     secure_snapshot,
     urn,
 )
+from tests.support.checkov import requires_checkov
 
 # (check id, resource type, logical name): what the secure slice passes and the insecure fails.
 EXPECTED = [
@@ -90,20 +91,24 @@ def _result(report: scan.ScanReport, check: str, stack: str, token: str, name: s
     return found[0].result
 
 
+@requires_checkov
 @pytest.mark.parametrize(("check", "token", "name"), EXPECTED)
 def test_secure_slice_passes(plans_report, check: str, token: str, name: str) -> None:
     assert _result(plans_report, check, "secure", token, name) == "passed"
 
 
+@requires_checkov
 @pytest.mark.parametrize(("check", "token", "name"), [*EXPECTED, GRAPH[1]])
 def test_insecure_slice_fails(plans_report, check: str, token: str, name: str) -> None:
     assert _result(plans_report, check, "insecure", token, name) == "failed"
 
 
+@requires_checkov
 def test_secure_slice_has_no_failure_at_all(plans_report) -> None:
     assert [f for f in plans_report.failed if f.stack == "secure"] == []
 
 
+@requires_checkov
 @pytest.mark.parametrize(("check", "token", "name"), GRAPH)
 def test_graph_checks_need_the_configuration_references(plans_report, check, token, name) -> None:
     """The same insecure grants without dependency info: checkov cannot connect them."""
@@ -114,6 +119,7 @@ def test_graph_checks_need_the_configuration_references(plans_report, check, tok
     )
 
 
+@requires_checkov
 def test_plans_checkov_cannot_read_fail_the_resource_count(plans_report) -> None:
     assert plans_report.exported == {
         "secure": 12,
@@ -132,6 +138,7 @@ def test_plans_checkov_cannot_read_fail_the_resource_count(plans_report) -> None
     assert not plans_report.ok
 
 
+@requires_checkov
 def test_findings_are_located_by_urn_and_plan_lines(plans_report) -> None:
     finding = next(
         f
@@ -148,6 +155,7 @@ def test_findings_are_located_by_urn_and_plan_lines(plans_report) -> None:
     assert finding.where == finding.urn
 
 
+@requires_checkov
 def test_missing_address_fails_the_scan() -> None:
     plan = _without(tfplan.export_plan(secure_snapshot()).plan, "address")
     report = scan.scan_plans_and_repo({"no-address": plan}, repo=None, config=ScanConfig())
@@ -166,6 +174,7 @@ def _aws_key() -> str:
     return "AKIA" + "".join(secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
 
 
+@requires_checkov
 def test_repository_secrets_and_workflows(tmp_path: Path) -> None:
     canary, skipped_canary = _aws_key(), _aws_key()
     (tmp_path / "config").mkdir()
@@ -213,6 +222,7 @@ def test_repository_secrets_and_workflows(tmp_path: Path) -> None:
 # --- the program: what `make scan` runs ---------------------------------------------------------
 
 
+@requires_checkov
 def test_scan_of_every_stack_passes_with_matching_counts(
     tmp_path: Path, snapshots, monkeypatch, capsys
 ) -> None:
@@ -305,6 +315,7 @@ def checkov_checks() -> dict[str, set[str]]:
     return scan.checkov_checks()
 
 
+@requires_checkov
 def test_checkov_check_list_per_terraform_type(checkov_checks) -> None:
     assert checkov_checks["google_storage_bucket"] >= {"CKV_GCP_29", "CKV_GCP_114", "CKV_GCP_62"}
     assert "CKV2_GCP_6" in checkov_checks["google_kms_crypto_key_iam_member"]
@@ -312,12 +323,14 @@ def test_checkov_check_list_per_terraform_type(checkov_checks) -> None:
     assert "google_secret_manager_secret" not in checkov_checks
 
 
+@requires_checkov
 def test_coverage_doc_is_current(snapshots, checkov_checks) -> None:
     assert scan.DOC.read_text() == scan.build_docs(snapshots, checkov_checks), (
         "docs/checkov.md is stale: run `python -m preflight scan --docs`"
     )
 
 
+@requires_checkov
 def test_coverage_table_rows(snapshots, checkov_checks) -> None:
     text = scan.coverage_markdown(
         snapshots,
