@@ -14,7 +14,10 @@ import pytest
 
 from preflight import graph
 from preflight.cli import ROOT, UsageError
-from preflight.graph_wiring import edges, kind
+from preflight.graph import cli as graph_cli
+from preflight.graph import renderers
+from preflight.graph.kinds import kind
+from preflight.graph.wiring import edges
 
 ORG, ENV, PROJECT = "acme", "dev", "acme-cp-dev"
 SERVICES = ("agent", "frontend", "planner", "executor", "gateway", "indexer")
@@ -943,7 +946,7 @@ def test_svg_is_rendered_by_graphviz_and_well_formed(big) -> None:
 
 
 def test_svg_without_graphviz_says_what_to_do(big, monkeypatch) -> None:
-    monkeypatch.setattr(graph.shutil, "which", lambda name: None)
+    monkeypatch.setattr(renderers.shutil, "which", lambda name: None)
     with pytest.raises(UsageError) as err:
         graph.render(big, "svg", "components")
     assert str(err.value) == (
@@ -1195,7 +1198,7 @@ def test_architecture_doc_has_one_valid_diagram_per_stack(snapshots) -> None:
 def test_stale_doc_is_reported_then_rewritten(big, monkeypatch, tmp_path) -> None:
     doc = tmp_path / "architecture.md"
     doc.write_text("# old\n")
-    monkeypatch.setattr(graph, "ARCHITECTURE_DOC", doc)
+    monkeypatch.setattr(graph_cli, "ARCHITECTURE_DOC", doc)
     with pytest.raises(UsageError) as err:
         graph.write_docs(check=True, snapshots={"dev": big})
     assert str(err.value) == (f"stale generated doc: {doc}; run `python -m preflight graph --docs`")
