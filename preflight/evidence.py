@@ -39,8 +39,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from preflight import scan as scan_mod
-from preflight import tfplan
+from preflight.checkov import scan as scan_mod
+from preflight.checkov import tfplan
 from preflight.snapshot import SECRET_MARKER
 
 MANIFEST = "manifest.json"

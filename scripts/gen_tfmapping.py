@@ -1,4 +1,5 @@
-"""Regenerate preflight/tfmapping.json: Pulumi type tokens and property names -> Terraform names.
+"""Regenerate preflight/checkov/mapping.json: Pulumi type tokens and property names -> Terraform
+names.
 
 pulumi-gcp is bridged from the Terraform Google provider. The bridge renames things in ways that a
 camelCase -> snake_case conversion gets wrong: list blocks are pluralised (``lifecycle_rule`` ->
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-MAPPING_PATH = REPO / "preflight" / "tfmapping.json"
+MAPPING_PATH = REPO / "preflight" / "checkov" / "mapping.json"
 METADATA_PATH = REPO / "tools" / "vendor" / "pulumi-gcp" / "bridge-metadata.json"
 
 # The GCP resource types the program declares (or is expected to declare). Add a token here and
@@ -300,7 +301,7 @@ def trim(metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render(metadata_bytes: bytes) -> tuple[str, list[str]]:
-    """The full tfmapping.json text for the given metadata file contents."""
+    """The full mapping.json text for the given metadata file contents."""
     resources, notes = generate(json.loads(metadata_bytes))
     doc = {
         "about": (

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from preflight.scan import CHECKOV
+from preflight.checkov.config import CHECKOV
 
 MISSING = (
     f"checkov is not installed at {CHECKOV.parent.parent.name}/bin/checkov: "

@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
-from preflight import scan, tfplan
-from preflight.scan import Finding, ScanConfig, ScanError, Skip
-from tests.preflight.test_tfplan import (
+from preflight.checkov import config as scan_config
+from preflight.checkov import coverage, scan, tfplan
+from preflight.checkov.config import ScanConfig, ScanError, Skip
+from preflight.checkov.report import Finding
+from tests.support.checkov import requires_checkov
+from tests.support.tfplan_plans import (
     BUCKET,
     BUCKET_BINDING,
     BUCKET_MEMBER,
@@ -33,7 +36,6 @@ from tests.preflight.test_tfplan import (
     secure_snapshot,
     urn,
 )
-from tests.support.checkov import requires_checkov
 
 # (check id, resource type, logical name): what the secure slice passes and the insecure fails.
 EXPECTED = [
@@ -246,11 +248,13 @@ def test_scan_of_every_stack_passes_with_matching_counts(
     assert doc["summary"]["terraform_plan"]["failed"] == 0
     assert all("reason" in r for r in doc["results"] if r["result"] == "skipped")
     # The README shows this very summary and the generated coverage table.
-    readme = (scan.REPO / "README.md").read_text()
-    shown = readme.split(scan.SUMMARY_MARKERS[0])[1].split(scan.SUMMARY_MARKERS[1])[0]
-    assert shown == f"\n```text\n$ make scan\n{scan.summary_lines(stdout)}```\n"
-    table = readme.split(scan.COVERAGE_MARKERS[0])[1].split(scan.COVERAGE_MARKERS[1])[0]
-    assert table == "\n" + scan.coverage_table((scan.REPO / "docs" / "checkov.md").read_text())
+    readme = (scan_config.REPO / "README.md").read_text()
+    shown = readme.split(coverage.SUMMARY_MARKERS[0])[1].split(coverage.SUMMARY_MARKERS[1])[0]
+    assert shown == f"\n```text\n$ make scan\n{coverage.summary_lines(stdout)}```\n"
+    table = readme.split(coverage.COVERAGE_MARKERS[0])[1].split(coverage.COVERAGE_MARKERS[1])[0]
+    assert table == "\n" + coverage.coverage_table(
+        (scan_config.REPO / "docs" / "checkov.md").read_text()
+    )
 
 
 def test_checkov_missing_is_a_setup_error(tmp_path: Path) -> None:
@@ -270,14 +274,14 @@ def test_skip_without_reason_or_scope_is_rejected(tmp_path: Path) -> None:
     cfg = tmp_path / "config.yaml"
     cfg.write_text("skips:\n  - check: CKV_GCP_62\n    urns: ['*']\n    reason: because\n")
     with pytest.raises(ScanError) as err:
-        scan.load_config(cfg)
+        scan_config.load_config(cfg)
     assert str(err.value) == (
         f"{cfg}: skips.0.reason: String should have at least 20 characters (each skip needs "
         "check: CKV_..., urns: or paths:, and a reason of 20+ characters)"
     )
     cfg.write_text("skips:\n  - check: CKV_GCP_62\n    reason: a reason long enough here\n")
     with pytest.raises(ScanError) as err:
-        scan.load_config(cfg)
+        scan_config.load_config(cfg)
     assert "give either `urns` (plan findings) or `paths` (file findings)" in str(err.value)
 
 
@@ -303,7 +307,7 @@ def test_skips_only_turn_failures_into_justified_skips() -> None:
 
 
 def test_committed_config_is_valid_and_every_skip_is_justified() -> None:
-    config = scan.load_config()
+    config = scan_config.load_config()
     assert all(len(s.reason) >= 20 for s in config.skips)
 
 
@@ -312,7 +316,7 @@ def test_committed_config_is_valid_and_every_skip_is_justified() -> None:
 
 @pytest.fixture(scope="module")
 def checkov_checks() -> dict[str, set[str]]:
-    return scan.checkov_checks()
+    return coverage.checkov_checks()
 
 
 @requires_checkov
@@ -325,14 +329,14 @@ def test_checkov_check_list_per_terraform_type(checkov_checks) -> None:
 
 @requires_checkov
 def test_coverage_doc_is_current(snapshots, checkov_checks) -> None:
-    assert scan.DOC.read_text() == scan.build_docs(snapshots, checkov_checks), (
+    assert scan_config.DOC.read_text() == coverage.build_docs(snapshots, checkov_checks), (
         "docs/checkov.md is stale: run `python -m preflight scan --docs`"
     )
 
 
 @requires_checkov
 def test_coverage_table_rows(snapshots, checkov_checks) -> None:
-    text = scan.coverage_markdown(
+    text = coverage.coverage_markdown(
         snapshots,
         checkov_checks,
         {"gcp:storage/bucket:Bucket": {"storage-bucket-enforce-uniform-access"}},
@@ -364,10 +368,10 @@ def test_crossguard_coverage_asks_each_policy_which_types_it_applies_to(
     grants = policy("iam-binding-disallow-y", lambda t, p, _c: "IAM" in t and "role" in p)
     monkeypatch.setattr(registry, "collect", lambda: [bucket, grants])
     types = [BUCKET, PROJECT_MEMBER, "gcp:kms/keyRingIAMMember:KeyRingIAMMember"]
-    assert scan.crossguard_policies(snapshots, types) == {
+    assert coverage.crossguard_policies(snapshots, types) == {
         BUCKET: {"storage-bucket-enforce-x"},
         PROJECT_MEMBER: {"iam-binding-disallow-y"},  # the stacks' members carry a role
         "gcp:kms/keyRingIAMMember:KeyRingIAMMember": set(),  # not declared: asked with {}
     }
     monkeypatch.setattr(registry, "collect", lambda: [SimpleNamespace(meta=None, schema={})])
-    assert scan.crossguard_policies(snapshots, types) is None
+    assert coverage.crossguard_policies(snapshots, types) is None

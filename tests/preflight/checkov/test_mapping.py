@@ -1,4 +1,4 @@
-"""preflight/tfmapping.json: generated from the bridge metadata, and true to the installed SDK.
+"""preflight/checkov/mapping.json: generated from the bridge metadata, true to the installed SDK.
 
 The drift check here walks the installed pulumi_gcp SDK independently of the generator: every
 input property of every mapped type (recursively) must be in the mapping with a matching shape,
@@ -21,7 +21,7 @@ import pytest
 
 from preflight.cli import ROOT
 
-MAPPING = json.loads((ROOT / "preflight" / "tfmapping.json").read_text())
+MAPPING = json.loads((ROOT / "preflight" / "checkov" / "mapping.json").read_text())
 METADATA = ROOT / "tools" / "vendor" / "pulumi-gcp" / "bridge-metadata.json"
 
 
@@ -125,8 +125,8 @@ def test_drift_is_reported_property_by_property() -> None:
 
 def test_committed_mapping_is_what_the_generator_writes() -> None:
     text, _notes = gen.render(_metadata_bytes())
-    assert (ROOT / "preflight" / "tfmapping.json").read_text() == text, (
-        "preflight/tfmapping.json is stale: run `python scripts/gen_tfmapping.py`"
+    assert (ROOT / "preflight" / "checkov" / "mapping.json").read_text() == text, (
+        "preflight/checkov/mapping.json is stale: run `python scripts/gen_tfmapping.py`"
     )
 
 
