@@ -204,7 +204,7 @@ def test_s3_bundle_verifies_and_tampering_is_reported(bundles, s3, capsys) -> No
 
 def test_s3_missing_bucket_is_one_line_exit_2(bundles, s3, capsys) -> None:
     store = evidence.open_store("s3://no-such-bucket/x")
-    with pytest.raises(evidence._storage_errors()):
+    with pytest.raises(evidence.storage_errors()):
         store.put("a", b"b")
     assert _cli("--verify", "s3://no-such-bucket/x") == 2
     err = capsys.readouterr().err
@@ -273,7 +273,7 @@ def test_cli_writes_one_bundle_per_stack(
 
     monkeypatch.setattr(preflight.synth, "synthesize", lambda stacks, *_a, **_kw: snapshots)
     monkeypatch.setattr(
-        evidence,
+        evidence.bundle,
         "checkov_reports",
         lambda snaps, _repo: {s: bundles[s].files["checkov-report.json"] for s in snaps},
     )
