@@ -21,6 +21,7 @@ from preflight.checkov.config import (
     pinned_version,
     require_checkov,
 )
+from preflight.generated import markers, replace_block
 
 
 def checkov_checks(checkov: Path = CHECKOV) -> dict[str, set[str]]:
@@ -149,8 +150,8 @@ def build_docs(
 
 
 README = REPO / "README.md"
-SUMMARY_MARKERS = ("<!-- checkov-summary:start -->", "<!-- checkov-summary:end -->")
-COVERAGE_MARKERS = ("<!-- checkov-coverage:start -->", "<!-- checkov-coverage:end -->")
+SUMMARY_MARKERS = markers("checkov-summary")
+COVERAGE_MARKERS = markers("checkov-coverage")
 
 
 def summary_lines(rendered: str) -> str:
@@ -166,15 +167,8 @@ def coverage_table(doc: str) -> str:
     return "\n".join(line for line in doc.splitlines() if line.startswith("|")) + "\n"
 
 
-def _replace_block(text: str, markers: tuple[str, str], body: str) -> str:
-    start, end = text.find(markers[0]), text.find(markers[1])
-    if start < 0 or end < start:
-        raise ScanError(f"README.md lacks the {markers[0]} ... {markers[1]} markers")
-    return text[: start + len(markers[0])] + "\n" + body + text[end:]
-
-
 def readme_with(readme: str, doc: str, rendered: str) -> str:
     """The README with the scan summary and the coverage table of this run."""
     summary = f"```text\n$ make scan\n{summary_lines(rendered)}```\n"
-    readme = _replace_block(readme, SUMMARY_MARKERS, summary)
-    return _replace_block(readme, COVERAGE_MARKERS, coverage_table(doc))
+    readme = replace_block(readme, SUMMARY_MARKERS, summary)
+    return replace_block(readme, COVERAGE_MARKERS, coverage_table(doc))

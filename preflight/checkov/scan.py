@@ -27,6 +27,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ from preflight.checkov.config import (
 )
 from preflight.checkov.coverage import README, build_docs, readme_with
 from preflight.checkov.report import Finding, ScanReport
+from preflight.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError, error, progress
+from preflight.generated import Outcome, shown, write_or_check
 
 
 def _start(checkov: Path, args: list[str], cwd: Path) -> subprocess.Popen[str]:
@@ -333,12 +336,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _progress(message: str) -> None:
-    print(f"scan: {message}", file=sys.stderr, flush=True)
+_progress = partial(progress, command="scan")
 
 
 def run(args: argparse.Namespace) -> int:
-    from preflight.cli import UsageError
     from preflight.synth import Project, synthesize
 
     try:
@@ -346,22 +347,22 @@ def run(args: argparse.Namespace) -> int:
         snapshots = synthesize(stacks, progress=_progress)
         if args.docs:
             doc = build_docs(snapshots)
-            DOC.write_text(doc, encoding="utf-8")
-            _progress(f"wrote {DOC.relative_to(REPO)}")
+            _wrote(DOC, write_or_check(DOC, doc, check=False))
             report = scan(snapshots, complete=not args.stack)
-            README.write_text(
-                readme_with(README.read_text(encoding="utf-8"), doc, report.render()),
-                encoding="utf-8",
-            )
-            _progress(f"wrote {README.relative_to(REPO)}")
-            return 0
+            readme = readme_with(README.read_text(encoding="utf-8"), doc, report.render())
+            _wrote(README, write_or_check(README, readme, check=False))
+            return EXIT_OK
         _progress(f"checkov over {', '.join(stacks)}, the repository and the workflows")
         report = scan(snapshots, complete=not args.stack)
     except (ScanError, UsageError, tfplan.TfplanError) as exc:
-        print(f"scan: error: {exc}", file=sys.stderr)
-        return 2
+        error(str(exc), command="scan")
+        return EXIT_USAGE
     sys.stdout.write(report.render())
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def _wrote(path: Path, outcome: Outcome) -> None:
+    _progress(f"wrote {shown(path)}" if outcome is Outcome.WRITTEN else f"{shown(path)} is current")

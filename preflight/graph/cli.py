@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from preflight.cli import ROOT, UsageError
+from preflight.cli import EXIT_OK, ROOT, UsageError, progress
+from preflight.generated import Outcome, shown, write_or_check
 from preflight.graph.kinds import LABELS
 from preflight.graph.layouts import component_diagram
 from preflight.graph.model import ARCHITECTURE_DOC, DOCS_COMMAND, FORMATS, LEVELS, Tree
@@ -65,28 +67,18 @@ def write_docs(check: bool, snapshots: Mapping[str, Mapping[str, Any]] | None = 
         from preflight.synth import synthesize
 
         snapshots = synthesize(list(STACKS), progress=_progress)
-    content = architecture_doc(snapshots)
-    current = ARCHITECTURE_DOC.read_text() if ARCHITECTURE_DOC.exists() else ""
-    if current == content:
-        return 0
-    shown = _shown(ARCHITECTURE_DOC)
-    if check:
-        raise UsageError(f"stale generated doc: {shown}; run `{DOCS_COMMAND}`")
-    ARCHITECTURE_DOC.parent.mkdir(parents=True, exist_ok=True)
-    ARCHITECTURE_DOC.write_text(content)
-    _progress(f"wrote {shown}")
-    return 0
-
-
-def _shown(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+    outcome = write_or_check(ARCHITECTURE_DOC, architecture_doc(snapshots), check)
+    if outcome is Outcome.STALE:
+        raise UsageError(f"stale generated doc: {shown(ARCHITECTURE_DOC)}; run `{DOCS_COMMAND}`")
+    if outcome is Outcome.WRITTEN:
+        _progress(f"wrote {shown(ARCHITECTURE_DOC)}")
+    return EXIT_OK
 
 
 # --- command line -------------------------------------------------------------------------------
 
 
-def _progress(message: str) -> None:
-    print(f"preflight: {message}", file=sys.stderr, flush=True)
+_progress = partial(progress, command="preflight")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,9 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--component", help="only this component (logical name or kind) and its neighbours"
     )
     parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    parser.add_argument(
-        "--docs", action="store_true", help=f"regenerate {_shown(ARCHITECTURE_DOC)}"
-    )
+    parser.add_argument("--docs", action="store_true", help=f"regenerate {shown(ARCHITECTURE_DOC)}")
     parser.add_argument(
         "--check", action="store_true", help="with --docs: fail when the doc is stale"
     )
@@ -132,14 +122,14 @@ def run(args: argparse.Namespace) -> int:
         ]
         if given:
             raise UsageError(
-                f"--docs draws every stack into {_shown(ARCHITECTURE_DOC)}: drop {given[0]}"
+                f"--docs draws every stack into {shown(ARCHITECTURE_DOC)}: drop {given[0]}"
             )
         return write_docs(args.check)
     if args.check:
         raise UsageError(f"--check goes with --docs: `{DOCS_COMMAND} --check`")
     if not args.stack:
         raise UsageError(
-            f"name a stack with --stack NAME (or regenerate {_shown(ARCHITECTURE_DOC)} with --docs)"
+            f"name a stack with --stack NAME (or regenerate {shown(ARCHITECTURE_DOC)} with --docs)"
         )
     from preflight.synth import synthesize
 
