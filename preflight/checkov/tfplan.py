@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.checkov.mapping import TfplanError, load_mapping
+from preflight.cli import progress
 from preflight.snapshot import UNKNOWN, is_secret_marker
 
 # checkov only requires the key to exist; this is the plan format the export follows.
@@ -368,5 +369,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
-        print(f"tfplan: wrote {export.resource_count} resources to {args.out}", file=sys.stderr)
+        progress(f"wrote {export.resource_count} resources to {args.out}", command="tfplan")
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,19 +65,16 @@ def write_docs(check: bool, snapshots: Mapping[str, Mapping[str, Any]] | None = 
     if snapshots is None:
         from preflight.synth import synthesize
 
-        snapshots = synthesize(list(STACKS), progress=_progress)
+        snapshots = synthesize(list(STACKS), progress=progress)
     outcome = write_or_check(ARCHITECTURE_DOC, architecture_doc(snapshots), check)
     if outcome is Outcome.STALE:
         raise UsageError(f"stale generated doc: {shown(ARCHITECTURE_DOC)}; run `{DOCS_COMMAND}`")
     if outcome is Outcome.WRITTEN:
-        _progress(f"wrote {shown(ARCHITECTURE_DOC)}")
+        progress(f"wrote {shown(ARCHITECTURE_DOC)}")
     return EXIT_OK
 
 
 # --- command line -------------------------------------------------------------------------------
-
-
-_progress = partial(progress, command="preflight")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,16 +130,16 @@ def run(args: argparse.Namespace) -> int:
     from preflight.synth import synthesize
 
     level = args.level or ("resources" if args.component else "components")
-    snapshot = synthesize([args.stack], args.project, progress=_progress)[args.stack]
+    snapshot = synthesize([args.stack], args.project, progress=progress)[args.stack]
     text = render(snapshot, args.fmt, level, args.component)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
-        _progress(f"wrote {args.out}")
+        progress(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
     if args.fmt == "mermaid":
         for line in text.splitlines()[1:3]:
             if line.lstrip().startswith("%% "):
-                _progress(f"warning: {line.lstrip()[3:]}")
+                progress(f"warning: {line.lstrip()[3:]}")
     return 0
