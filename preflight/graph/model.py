@@ -99,6 +99,17 @@ class Diagram:
     groups: dict[str, Group] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
 
+    def nesting(self) -> tuple[dict[str | None, list[str]], dict[str | None, list[str]]]:
+        """(group or None -> child group ids, group or None -> member node ids), for renderers
+        that emit groups top-down."""
+        children: dict[str | None, list[str]] = {}
+        for group in self.groups.values():
+            children.setdefault(group.parent, []).append(group.id)
+        members: dict[str | None, list[str]] = {}
+        for node in self.nodes.values():
+            members.setdefault(node.group, []).append(node.id)
+        return children, members
+
 
 def _sanitize(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "x"

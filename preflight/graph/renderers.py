@@ -56,12 +56,7 @@ def to_mermaid(diagram: Diagram, indent: str = "  ", max_edges: int = MERMAID_MA
             f"{indent}%% {len(links)} of {len(diagram.links)} edges drawn (Mermaid draws at "
             f"most {max_edges}); --format dot or svg draws them all"
         )
-    children: dict[str | None, list[str]] = {}
-    for group in diagram.groups.values():
-        children.setdefault(group.parent, []).append(group.id)
-    members: dict[str | None, list[str]] = {}
-    for node in diagram.nodes.values():
-        members.setdefault(node.group, []).append(node.id)
+    children, members = diagram.nesting()
 
     def emit(group: str | None, depth: int) -> None:
         pad = indent * depth
@@ -130,12 +125,7 @@ def to_dot(diagram: Diagram) -> str:
         '  node [shape=box, fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=9, color="#57606a", fontcolor="#57606a"];',
     ]
-    children: dict[str | None, list[str]] = {}
-    for group in diagram.groups.values():
-        children.setdefault(group.parent, []).append(group.id)
-    members: dict[str | None, list[str]] = {}
-    for node in diagram.nodes.values():
-        members.setdefault(node.group, []).append(node.id)
+    children, members = diagram.nesting()
 
     def emit(group: str | None, depth: int) -> None:
         pad = "  " * depth

@@ -18,6 +18,7 @@ from preflight.graph import cli as graph_cli
 from preflight.graph import renderers
 from preflight.graph.kinds import kind
 from preflight.graph.wiring import edges
+from tests.support.resource_records import record
 
 ORG, ENV, PROJECT = "acme", "dev", "acme-cp-dev"
 SERVICES = ("agent", "frontend", "planner", "executor", "gateway", "indexer")
@@ -57,23 +58,16 @@ class Builder:
         urn = self._urn(type_, name, parent)
         deps = sorted({u for us in pdeps.values() for u in us} | set(extra))
         self.resources.append(
-            {
-                "urn": urn,
-                "type": type_,
-                "name": name,
-                "custom": custom,
-                "parent": parent,
-                "provider": None,
-                "inputs": inputs,
-                "protect": False,
-                "retainOnDelete": False,
-                "deleteBeforeReplace": False,
-                "ignoreChanges": [],
-                "replaceOnChanges": [],
-                "additionalSecretOutputs": [],
-                "dependencies": deps,
-                "propertyDependencies": {k: sorted(v) for k, v in sorted(pdeps.items()) if v},
-            }
+            record(
+                urn,
+                type_,
+                name,
+                custom=custom,
+                parent=parent,
+                inputs=inputs,
+                dependencies=deps,
+                property_dependencies={k: sorted(v) for k, v in sorted(pdeps.items()) if v},
+            )
         )
         return urn
 

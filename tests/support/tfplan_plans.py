@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from preflight.snapshot import UNKNOWN
+from tests.support.resource_records import record
 
 PROJECT = "acme-cp-dev"
 SA = f"serviceAccount:agent@{PROJECT}.iam.gserviceaccount.com"
@@ -26,23 +27,16 @@ def resource(
 ) -> dict[str, Any]:
     """One custom resource as the synth contract writes it."""
     deps = deps or {}
-    return {
-        "urn": urn(stack, token, name),
-        "type": token,
-        "name": name,
-        "custom": True,
-        "parent": f"urn:pulumi:{stack}::controlplane::{COMPONENT}::platform",
-        "provider": None,
-        "inputs": inputs,
-        "protect": False,
-        "retainOnDelete": False,
-        "deleteBeforeReplace": False,
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "additionalSecretOutputs": [],
-        "dependencies": sorted({u for v in deps.values() for u in v}),
-        "propertyDependencies": deps,
-    }
+    return record(
+        urn(stack, token, name),
+        token,
+        name,
+        custom=True,
+        parent=f"urn:pulumi:{stack}::controlplane::{COMPONENT}::platform",
+        inputs=inputs,
+        dependencies=sorted({u for v in deps.values() for u in v}),
+        property_dependencies=deps,
+    )
 
 
 def snapshot(stack: str, resources: list[dict[str, Any]]) -> dict[str, Any]:
