@@ -22,7 +22,6 @@ Object stores use the standard client configuration: boto3's (``AWS_*`` variable
 from preflight.evidence.bundle import (
     Bundle,
     build_bundles,
-    checkov_reports,
     deployed_commit_from,
     redact_config,
     run_diff,
@@ -30,15 +29,13 @@ from preflight.evidence.bundle import (
     write_bundle,
 )
 from preflight.evidence.cli import add_arguments, run
-from preflight.evidence.stores import EvidenceError, LocalStore, open_store, storage_errors
+from preflight.evidence.stores import LocalStore, open_store, storage_errors
 
 __all__ = [
     "Bundle",
-    "EvidenceError",
     "LocalStore",
     "add_arguments",
     "build_bundles",
-    "checkov_reports",
     "deployed_commit_from",
     "open_store",
     "redact_config",

@@ -29,41 +29,32 @@ Only kinds, logical names and wiring labels reach a picture; input values never 
 
 from preflight.graph.change import CHANGE_LEGEND, DEFAULT_CHANGE_BUDGET, change_diagram
 from preflight.graph.cli import add_arguments, architecture_doc, run, write_docs
-from preflight.graph.layouts import component_diagram, diagram_for, resource_diagram
+from preflight.graph.layouts import component_diagram, resource_diagram
 from preflight.graph.model import (
     ARCHITECTURE_DOC,
-    FORMATS,
     LEVELS,
     MERMAID_MAX_EDGES,
     MERMAID_MAX_TEXT,
-    Diagram,
-    Tree,
     unique_ids,
 )
-from preflight.graph.renderers import dot_text, render, to_dot, to_mermaid, to_svg
+from preflight.graph.renderers import dot_text, render, to_mermaid
 
 __all__ = [
     "ARCHITECTURE_DOC",
     "CHANGE_LEGEND",
     "DEFAULT_CHANGE_BUDGET",
-    "FORMATS",
     "LEVELS",
     "MERMAID_MAX_EDGES",
     "MERMAID_MAX_TEXT",
-    "Diagram",
-    "Tree",
     "add_arguments",
     "architecture_doc",
     "change_diagram",
     "component_diagram",
-    "diagram_for",
     "dot_text",
     "render",
     "resource_diagram",
     "run",
-    "to_dot",
     "to_mermaid",
-    "to_svg",
     "unique_ids",
     "write_docs",
 ]
