@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from preflight.cli import ROOT, UsageError
+from preflight.generated import Outcome, markers, replace_block, shown, write_or_check
 
 CONFIG_DOC = ROOT / "docs" / "config.md"
 README = ROOT / "README.md"
-SECRETS_START, SECRETS_END = "<!-- secrets:start -->", "<!-- secrets:end -->"
+SECRETS = markers("secrets")
 
 
 def _type_name(annotation: Any) -> str:
@@ -117,14 +118,10 @@ def secrets_table(secret_keys: dict[str, str]) -> str:
 def readme_with_secrets(readme: str) -> str:
     from config.stack import SECRET_KEYS
 
-    start, end = readme.find(SECRETS_START), readme.find(SECRETS_END)
-    if start < 0 or end < start:
-        raise UsageError(f"README.md lacks the {SECRETS_START} ... {SECRETS_END} markers")
-    table = secrets_table(SECRET_KEYS)
-    return readme[: start + len(SECRETS_START)] + "\n" + table + "\n" + readme[end:]
+    return replace_block(readme, SECRETS, secrets_table(SECRET_KEYS) + "\n")
 
 
-CHECK_START, CHECK_END = "<!-- check:start -->", "<!-- check:end -->"
+CHECK = markers("check")
 
 
 def check_output() -> str:
@@ -143,11 +140,8 @@ def check_output() -> str:
 
 
 def readme_with_check_output(readme: str) -> str:
-    start, end = readme.find(CHECK_START), readme.find(CHECK_END)
-    if start < 0 or end < start:
-        raise UsageError(f"README.md lacks the {CHECK_START} ... {CHECK_END} markers")
     block = f"```text\n$ python -m preflight check --all\n{check_output()}```\n"
-    return readme[: start + len(CHECK_START)] + "\n" + block + readme[end:]
+    return replace_block(readme, CHECK, block)
 
 
 def outputs() -> dict[Path, str]:
@@ -162,20 +156,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help="fail when a generated doc is stale")
 
 
-def _shown(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
 def run(args: argparse.Namespace) -> int:
     stale = []
     for path, content in outputs().items():
-        current = path.read_text() if path.exists() else ""
-        if current != content:
-            if args.check:
-                stale.append(_shown(path))
-            else:
-                path.write_text(content)
-                print(f"preflight: wrote {_shown(path)}")
+        outcome = write_or_check(path, content, args.check)
+        if outcome is Outcome.STALE:
+            stale.append(shown(path))
+        elif outcome is Outcome.WRITTEN:
+            print(f"preflight: wrote {shown(path)}")
     if stale:
         raise UsageError(
             f"stale generated docs: {', '.join(stale)}; run `python -m preflight docs`"

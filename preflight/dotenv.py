@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.runtime import RUNTIME_KEYS, RuntimeSections
-from preflight.cli import ROOT, UsageError
+from preflight.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, ROOT, UsageError, error
+from preflight.generated import Outcome, write_or_check
 from preflight.synth import Project, stack_config
 
 DEFAULT_STACK = "dev"
@@ -107,21 +108,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     output: Path = args.output or args.project / FILE_NAME
     expected = render(load_sections(args.project, args.stack), args.stack)
-    current = output.read_text() if output.is_file() else None
-    if current == expected:
+    existed = output.is_file()
+    outcome = write_or_check(output, expected, args.check)
+    if outcome is Outcome.CURRENT:
         print(f"preflight: {output.name} matches the catalogue of stack {args.stack}")
-        return 0
-    if args.check:
-        state = "missing" if current is None else "out of date"
+        return EXIT_OK
+    if outcome is Outcome.STALE:
+        state = "out of date" if existed else "missing"
         print(
             f"preflight: {output} is {state} with the secret catalogue of stack {args.stack}: "
             f"run `python -m preflight dotenv --stack {args.stack}` and commit the result",
             file=sys.stderr,
         )
-        return 1
-    output.write_text(expected)
+        return EXIT_VIOLATIONS
     print(f"preflight: wrote {output}")
-    return 0
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,9 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except UsageError as err:
-        for line in str(err).splitlines():
-            print(f"preflight: error: {line}", file=sys.stderr)
-        return 2
+        error(str(err))
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

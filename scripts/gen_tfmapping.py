@@ -1,18 +1,22 @@
-"""Regenerate preflight/tfmapping.json: Pulumi type tokens and property names -> Terraform names.
+"""Regenerate preflight/checkov/mapping.json: Pulumi type tokens and property names -> Terraform
+names.
 
 pulumi-gcp is bridged from the Terraform Google provider. The bridge renames things in ways that a
 camelCase -> snake_case conversion gets wrong: list blocks are pluralised (``lifecycle_rule`` ->
 ``lifecycleRules``, ``env`` -> ``envs``), one-element blocks (``maxItemsOne``) are flattened to
 objects, ``terraform_labels`` becomes ``pulumiLabels``. Two sources are combined:
 
-- the bridge metadata (``<repo>/../shared/data/pulumi-gcp-bridge-metadata.json``): the Terraform
-  type of each token, every list/set field recursively with its ``maxItemsOne`` flag, the label
-  renames and the ``maxItemsOne`` overrides;
+- the bridge metadata (``tools/vendor/pulumi-gcp/bridge-metadata.json``, the vendored copy trimmed
+  to TYPES; its README names the upstream file, commit and licence): the Terraform type of each
+  token, every list/set field recursively with its ``maxItemsOne`` flag, the label renames and the
+  ``maxItemsOne`` overrides;
 - the installed pulumi_gcp SDK: the property names and types of each resource's ``*Args`` class
   and its nested ``pulumi.input_type`` classes.
 
 Usage: ``python scripts/gen_tfmapping.py [--check] [--metadata FILE]``. ``--check`` exits 1 when the
 committed mapping differs from a fresh generation (the same comparison the tests run).
+``python scripts/gen_tfmapping.py --vendor UPSTREAM.json`` rewrites the vendored copy from a full
+upstream ``bridge-metadata.json``, keeping only the entries of TYPES (run it when TYPES grows).
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-MAPPING_PATH = REPO / "preflight" / "tfmapping.json"
-METADATA_PATH = REPO.parent / "shared" / "data" / "pulumi-gcp-bridge-metadata.json"
+MAPPING_PATH = REPO / "preflight" / "checkov" / "mapping.json"
+METADATA_PATH = REPO / "tools" / "vendor" / "pulumi-gcp" / "bridge-metadata.json"
 
 # The GCP resource types the program declares (or is expected to declare). Add a token here and
 # regenerate when a component starts using a new type: tfplan lists unmapped gcp types on stderr
@@ -273,8 +277,31 @@ def generate(metadata: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return out, notes
 
 
+def trim(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of the upstream bridge metadata the generator reads, for the Terraform types of
+    TYPES only (every type whose current or past token is one of TYPES, in upstream order)."""
+    wanted = set(TYPES)
+    resources = metadata["auto-aliasing"]["resources"]
+    keep = [
+        tf_type
+        for tf_type, spec in resources.items()
+        if wanted
+        & {t if isinstance(t, str) else t["name"] for t in [spec["current"], *spec.get("past", [])]}
+    ]
+
+    def section(name: str) -> dict[str, Any]:
+        entries = metadata.get(name, {}).get("resources", {})
+        return {"resources": {t: entries[t] for t in keep if t in entries}}
+
+    return {
+        "auto-aliasing": {"resources": {t: resources[t] for t in keep}},
+        "auto-settings": section("auto-settings"),
+        "fix-label-names": section("fix-label-names"),
+    }
+
+
 def render(metadata_bytes: bytes) -> tuple[str, list[str]]:
-    """The full tfmapping.json text for the given metadata file contents."""
+    """The full mapping.json text for the given metadata file contents."""
     resources, notes = generate(json.loads(metadata_bytes))
     doc = {
         "about": (
@@ -301,13 +328,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--metadata", type=Path, default=METADATA_PATH)
     parser.add_argument(
+        "--vendor",
+        type=Path,
+        metavar="UPSTREAM",
+        help="rewrite the vendored metadata from a full upstream bridge-metadata.json",
+    )
+    parser.add_argument(
         "--check", action="store_true", help="fail when the committed copy is stale"
     )
     args = parser.parse_args(argv)
+    if args.vendor is not None:
+        trimmed = trim(json.loads(args.vendor.read_bytes()))
+        METADATA_PATH.write_text(json.dumps(trimmed, indent=1) + "\n", encoding="utf-8")
+        count = len(trimmed["auto-aliasing"]["resources"])
+        print(f"wrote {METADATA_PATH.relative_to(REPO)} ({count} types)")
+        return 0
     if not args.metadata.is_file():
         print(
             f"gen_tfmapping: bridge metadata not found at {args.metadata}: "
-            "check out the shared data beside the repository or pass --metadata FILE",
+            f"the repository vendors it at {METADATA_PATH.relative_to(REPO)}; pass --metadata FILE",
             file=sys.stderr,
         )
         return 2

@@ -18,6 +18,7 @@ import pytest
 from preflight import evidence
 from preflight.cli import ROOT
 from preflight.evidence import LocalStore, verify, write_bundle
+from tests.support.checkov import requires_checkov
 
 STACKS = ["dev", "staging", "prod"]
 
@@ -42,6 +43,7 @@ def test_each_stack_bundle_verifies_against_its_manifest(bundles, tmp_path: Path
         assert capsys.readouterr().out == f"{tmp_path / stack}: verified\n"
 
 
+@requires_checkov
 def test_bundle_contents_and_manifest(bundles) -> None:
     prod = bundles["prod"]
     assert sorted(prod.files) == [
@@ -202,7 +204,7 @@ def test_s3_bundle_verifies_and_tampering_is_reported(bundles, s3, capsys) -> No
 
 def test_s3_missing_bucket_is_one_line_exit_2(bundles, s3, capsys) -> None:
     store = evidence.open_store("s3://no-such-bucket/x")
-    with pytest.raises(evidence._storage_errors()):
+    with pytest.raises(evidence.storage_errors()):
         store.put("a", b"b")
     assert _cli("--verify", "s3://no-such-bucket/x") == 2
     err = capsys.readouterr().err
@@ -262,6 +264,7 @@ def test_verify_of_a_directory_without_manifest(tmp_path: Path, capsys) -> None:
     )
 
 
+@requires_checkov
 def test_cli_writes_one_bundle_per_stack(
     bundles, tmp_path: Path, snapshots, monkeypatch, capsys
 ) -> None:
@@ -270,7 +273,7 @@ def test_cli_writes_one_bundle_per_stack(
 
     monkeypatch.setattr(preflight.synth, "synthesize", lambda stacks, *_a, **_kw: snapshots)
     monkeypatch.setattr(
-        evidence,
+        evidence.bundle,
         "checkov_reports",
         lambda snaps, _repo: {s: bundles[s].files["checkov-report.json"] for s in snaps},
     )

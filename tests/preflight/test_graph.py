@@ -14,7 +14,11 @@ import pytest
 
 from preflight import graph
 from preflight.cli import ROOT, UsageError
-from preflight.graph_wiring import edges, kind
+from preflight.graph import cli as graph_cli
+from preflight.graph import renderers
+from preflight.graph.kinds import kind
+from preflight.graph.wiring import edges
+from tests.support.resource_records import record
 
 ORG, ENV, PROJECT = "acme", "dev", "acme-cp-dev"
 SERVICES = ("agent", "frontend", "planner", "executor", "gateway", "indexer")
@@ -54,23 +58,16 @@ class Builder:
         urn = self._urn(type_, name, parent)
         deps = sorted({u for us in pdeps.values() for u in us} | set(extra))
         self.resources.append(
-            {
-                "urn": urn,
-                "type": type_,
-                "name": name,
-                "custom": custom,
-                "parent": parent,
-                "provider": None,
-                "inputs": inputs,
-                "protect": False,
-                "retainOnDelete": False,
-                "deleteBeforeReplace": False,
-                "ignoreChanges": [],
-                "replaceOnChanges": [],
-                "additionalSecretOutputs": [],
-                "dependencies": deps,
-                "propertyDependencies": {k: sorted(v) for k, v in sorted(pdeps.items()) if v},
-            }
+            record(
+                urn,
+                type_,
+                name,
+                custom=custom,
+                parent=parent,
+                inputs=inputs,
+                dependencies=deps,
+                property_dependencies={k: sorted(v) for k, v in sorted(pdeps.items()) if v},
+            )
         )
         return urn
 
@@ -943,7 +940,7 @@ def test_svg_is_rendered_by_graphviz_and_well_formed(big) -> None:
 
 
 def test_svg_without_graphviz_says_what_to_do(big, monkeypatch) -> None:
-    monkeypatch.setattr(graph.shutil, "which", lambda name: None)
+    monkeypatch.setattr(renderers.shutil, "which", lambda name: None)
     with pytest.raises(UsageError) as err:
         graph.render(big, "svg", "components")
     assert str(err.value) == (
@@ -1195,7 +1192,7 @@ def test_architecture_doc_has_one_valid_diagram_per_stack(snapshots) -> None:
 def test_stale_doc_is_reported_then_rewritten(big, monkeypatch, tmp_path) -> None:
     doc = tmp_path / "architecture.md"
     doc.write_text("# old\n")
-    monkeypatch.setattr(graph, "ARCHITECTURE_DOC", doc)
+    monkeypatch.setattr(graph_cli, "ARCHITECTURE_DOC", doc)
     with pytest.raises(UsageError) as err:
         graph.write_docs(check=True, snapshots={"dev": big})
     assert str(err.value) == (f"stale generated doc: {doc}; run `python -m preflight graph --docs`")

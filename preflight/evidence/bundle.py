@@ -1,23 +1,5 @@
-"""``python -m preflight evidence``: audit bundles per stack and their verification (§1, §6).
-
-    python -m preflight evidence --stack prod --out DIR | gs://BUCKET/PREFIX | s3://BUCKET/PREFIX
-                                 [--deployed-commit REV] [--project DIR]
-    python -m preflight evidence --all --out DIR          (one sub-directory per stack)
-    python -m preflight evidence --verify DIR | gs://... | s3://...
-
-A bundle holds the stack config with every ``secure:`` value replaced by ``[secret]``, the
-snapshot, the Terraform plan export, the policy report (``preflight check``), the checkov report
-(``preflight scan``), the diff against the last deployed commit when it is known (from
-``--deployed-commit`` or the stack's update history), and the update history when the Pulumi CLI
-is present. ``manifest.json`` lists each file with its SHA-256 and size, the git commit (and
-whether the tree was dirty), and why any part is missing. Nothing in a bundle depends on the time
-of the run: the same commit gives the same bytes, so the same hashes.
-
-``--verify`` recomputes every hash and reports tampered, missing and unlisted files (exit 1).
-Object stores use the standard client configuration: boto3's (``AWS_*`` variables, including
-``AWS_ENDPOINT_URL``) for ``s3://``; google-cloud-storage's (application default credentials,
-``STORAGE_EMULATOR_HOST``) for ``gs://``.
-"""
+"""What a bundle holds (config, snapshot, plan export, policy and checkov reports, diff,
+history), its manifest, and its verification."""
 
 from __future__ import annotations
 
@@ -30,158 +12,18 @@ import io
 import json
 import shutil
 import subprocess  # nosec B404  # git and the Pulumi CLI, fixed argument lists
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
-from preflight import scan as scan_mod
-from preflight import tfplan
+from preflight.checkov import scan as scan_mod
+from preflight.checkov import tfplan
+from preflight.evidence.stores import FORMAT, MANIFEST, EvidenceError, Store
 from preflight.snapshot import SECRET_MARKER
-
-MANIFEST = "manifest.json"
-FORMAT = "controlplane-evidence/1"
-
-
-class EvidenceError(Exception):
-    """Usage, configuration or storage problem: one line, exit code 2."""
-
-
-# --- storage ------------------------------------------------------------------------------
-
-
-class Store(Protocol):
-    """Where a bundle lives: a directory or an object-store prefix."""
-
-    @property
-    def location(self) -> str: ...
-
-    def put(self, name: str, data: bytes) -> None: ...
-
-    def get(self, name: str) -> bytes | None: ...
-
-    def names(self) -> list[str]: ...
-
-
-@dataclass
-class LocalStore:
-    root: Path
-
-    @property
-    def location(self) -> str:
-        return str(self.root)
-
-    def put(self, name: str, data: bytes) -> None:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-    def get(self, name: str) -> bytes | None:
-        path = self.root / name
-        return path.read_bytes() if path.is_file() else None
-
-    def names(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
-        )
-
-
-def _split(target: str, scheme: str) -> tuple[str, str]:
-    rest = target[len(scheme) :]
-    bucket, _, prefix = rest.partition("/")
-    if not bucket:
-        raise EvidenceError(f"{target}: name a bucket, e.g. {scheme}my-bucket/evidence/prod")
-    prefix = prefix.strip("/")
-    return bucket, f"{prefix}/" if prefix else ""
-
-
-class S3Store:
-    """s3://BUCKET/PREFIX through boto3 (imported only when used)."""
-
-    def __init__(self, target: str) -> None:
-        boto3 = importlib.import_module("boto3")
-        self.location = target
-        self.bucket, self.prefix = _split(target, "s3://")
-        self.client = boto3.client("s3")
-
-    def put(self, name: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data)
-
-    def get(self, name: str) -> bytes | None:
-        try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"]
-        except self.client.exceptions.NoSuchKey:
-            return None
-        data: bytes = body.read()
-        return data
-
-    def names(self) -> list[str]:
-        out: list[str] = []
-        for page in self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix
-        ):
-            out += [obj["Key"][len(self.prefix) :] for obj in page.get("Contents", [])]
-        return sorted(out)
-
-
-class GCSStore:
-    """gs://BUCKET/PREFIX through google-cloud-storage (imported only when used)."""
-
-    def __init__(self, target: str) -> None:
-        storage = importlib.import_module("google.cloud.storage")
-        self.location = target
-        bucket, self.prefix = _split(target, "gs://")
-        self.bucket = storage.Client().bucket(bucket)
-
-    def put(self, name: str, data: bytes) -> None:
-        self.bucket.blob(self.prefix + name).upload_from_string(data)
-
-    def get(self, name: str) -> bytes | None:
-        blob = self.bucket.get_blob(self.prefix + name)
-        if blob is None:
-            return None
-        data: bytes = blob.download_as_bytes()
-        return data
-
-    def names(self) -> list[str]:
-        return sorted(
-            b.name[len(self.prefix) :]
-            for b in self.bucket.client.list_blobs(self.bucket, prefix=self.prefix)
-        )
-
-
-def open_store(target: str) -> Store:
-    """A store for DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX."""
-    if target.startswith("s3://"):
-        return S3Store(target)
-    if target.startswith("gs://"):
-        return GCSStore(target)
-    if "://" in target:
-        raise EvidenceError(f"{target}: use a directory, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX")
-    return LocalStore(Path(target))
-
-
-def _storage_errors() -> tuple[type[BaseException], ...]:
-    """Client errors that mean 'cannot reach or use the store' (reported in one line)."""
-    errors: list[type[BaseException]] = [OSError]
-    for module, names in (
-        ("botocore.exceptions", ("BotoCoreError", "ClientError")),
-        ("google.api_core.exceptions", ("GoogleAPIError",)),
-        ("google.auth.exceptions", ("GoogleAuthError",)),
-    ):
-        with contextlib.suppress(ImportError):
-            loaded = importlib.import_module(module)
-            errors += [getattr(loaded, name) for name in names]
-    return tuple(errors)
-
-
-# --- bundle contents ------------------------------------------------------------------------
 
 
 def _dump_json(doc: Any) -> bytes:
@@ -462,71 +304,3 @@ def verify(store: Store) -> list[str]:
         if name != MANIFEST and name not in listed:
             problems.append(f"not in the manifest: {name}")
     return problems
-
-
-# --- CLI --------------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--stack", help="the stack to collect evidence for")
-    action.add_argument("--all", action="store_true", help="every stack (one sub-directory each)")
-    action.add_argument("--verify", metavar="TARGET", help="check a bundle against its manifest")
-    parser.add_argument(
-        "--out", metavar="TARGET", help="DIR, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX"
-    )
-    parser.add_argument(
-        "--deployed-commit",
-        metavar="REV",
-        help="the commit last deployed (default: git.head of the last update in the history)",
-    )
-    parser.add_argument(
-        "--project", type=Path, help="Pulumi project directory (default: the repository)"
-    )
-
-
-def _progress(message: str) -> None:
-    print(f"evidence: {message}", file=sys.stderr, flush=True)
-
-
-def _join(target: str, sub: str) -> str:
-    return f"{target.rstrip('/')}/{sub}"
-
-
-def run(args: argparse.Namespace) -> int:
-    from preflight.cli import UsageError
-    from preflight.synth import Project
-
-    errors: tuple[type[BaseException], ...] = (EvidenceError, UsageError, *_storage_errors())
-    try:
-        if args.verify:
-            store = open_store(args.verify)
-            problems = verify(store)
-            for problem in problems:
-                print(problem)
-            print(f"{store.location}: {'verified' if not problems else 'FAILED verification'}")
-            return 1 if problems else 0
-        if not args.out:
-            raise EvidenceError("name where the bundle goes: --out DIR|s3://...|gs://...")
-        from preflight.cli import ROOT
-
-        project_dir = args.project or ROOT
-        stacks = Project.load(project_dir).stacks() if args.all else [args.stack]
-        bundles = build_bundles(
-            stacks,
-            project_dir,
-            deployed_commit=args.deployed_commit,
-            pulumi=shutil.which("pulumi"),
-            progress=_progress,
-        )
-        for stack, bundle in bundles.items():
-            target = _join(args.out, stack) if args.all else args.out
-            store = open_store(target)
-            write_bundle(bundle, store)
-            print(f"{store.location}: {len(bundle.files)} files, manifest {MANIFEST}")
-            for name, why in sorted(bundle.omitted.items()):
-                print(f"  not included: {name}: {why}")
-        return 0
-    except errors as exc:
-        print(f"evidence: error: {exc}", file=sys.stderr)
-        return 2

@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
-from preflight import scan, tfplan
-from preflight.scan import Finding, ScanConfig, ScanError, Skip
-from tests.preflight.test_tfplan import (
+from preflight.checkov import config as scan_config
+from preflight.checkov import coverage, scan, tfplan
+from preflight.checkov.config import ScanConfig, ScanError, Skip
+from preflight.checkov.report import Finding
+from tests.support.checkov import requires_checkov
+from tests.support.tfplan_plans import (
     BUCKET,
     BUCKET_BINDING,
     BUCKET_MEMBER,
@@ -90,20 +93,24 @@ def _result(report: scan.ScanReport, check: str, stack: str, token: str, name: s
     return found[0].result
 
 
+@requires_checkov
 @pytest.mark.parametrize(("check", "token", "name"), EXPECTED)
 def test_secure_slice_passes(plans_report, check: str, token: str, name: str) -> None:
     assert _result(plans_report, check, "secure", token, name) == "passed"
 
 
+@requires_checkov
 @pytest.mark.parametrize(("check", "token", "name"), [*EXPECTED, GRAPH[1]])
 def test_insecure_slice_fails(plans_report, check: str, token: str, name: str) -> None:
     assert _result(plans_report, check, "insecure", token, name) == "failed"
 
 
+@requires_checkov
 def test_secure_slice_has_no_failure_at_all(plans_report) -> None:
     assert [f for f in plans_report.failed if f.stack == "secure"] == []
 
 
+@requires_checkov
 @pytest.mark.parametrize(("check", "token", "name"), GRAPH)
 def test_graph_checks_need_the_configuration_references(plans_report, check, token, name) -> None:
     """The same insecure grants without dependency info: checkov cannot connect them."""
@@ -114,6 +121,7 @@ def test_graph_checks_need_the_configuration_references(plans_report, check, tok
     )
 
 
+@requires_checkov
 def test_plans_checkov_cannot_read_fail_the_resource_count(plans_report) -> None:
     assert plans_report.exported == {
         "secure": 12,
@@ -132,6 +140,7 @@ def test_plans_checkov_cannot_read_fail_the_resource_count(plans_report) -> None
     assert not plans_report.ok
 
 
+@requires_checkov
 def test_findings_are_located_by_urn_and_plan_lines(plans_report) -> None:
     finding = next(
         f
@@ -148,6 +157,7 @@ def test_findings_are_located_by_urn_and_plan_lines(plans_report) -> None:
     assert finding.where == finding.urn
 
 
+@requires_checkov
 def test_missing_address_fails_the_scan() -> None:
     plan = _without(tfplan.export_plan(secure_snapshot()).plan, "address")
     report = scan.scan_plans_and_repo({"no-address": plan}, repo=None, config=ScanConfig())
@@ -166,6 +176,7 @@ def _aws_key() -> str:
     return "AKIA" + "".join(secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
 
 
+@requires_checkov
 def test_repository_secrets_and_workflows(tmp_path: Path) -> None:
     canary, skipped_canary = _aws_key(), _aws_key()
     (tmp_path / "config").mkdir()
@@ -213,6 +224,7 @@ def test_repository_secrets_and_workflows(tmp_path: Path) -> None:
 # --- the program: what `make scan` runs ---------------------------------------------------------
 
 
+@requires_checkov
 def test_scan_of_every_stack_passes_with_matching_counts(
     tmp_path: Path, snapshots, monkeypatch, capsys
 ) -> None:
@@ -236,11 +248,13 @@ def test_scan_of_every_stack_passes_with_matching_counts(
     assert doc["summary"]["terraform_plan"]["failed"] == 0
     assert all("reason" in r for r in doc["results"] if r["result"] == "skipped")
     # The README shows this very summary and the generated coverage table.
-    readme = (scan.REPO / "README.md").read_text()
-    shown = readme.split(scan.SUMMARY_MARKERS[0])[1].split(scan.SUMMARY_MARKERS[1])[0]
-    assert shown == f"\n```text\n$ make scan\n{scan.summary_lines(stdout)}```\n"
-    table = readme.split(scan.COVERAGE_MARKERS[0])[1].split(scan.COVERAGE_MARKERS[1])[0]
-    assert table == "\n" + scan.coverage_table((scan.REPO / "docs" / "checkov.md").read_text())
+    readme = (scan_config.REPO / "README.md").read_text()
+    shown = readme.split(coverage.SUMMARY_MARKERS[0])[1].split(coverage.SUMMARY_MARKERS[1])[0]
+    assert shown == f"\n```text\n$ make scan\n{coverage.summary_lines(stdout)}```\n"
+    table = readme.split(coverage.COVERAGE_MARKERS[0])[1].split(coverage.COVERAGE_MARKERS[1])[0]
+    assert table == "\n" + coverage.coverage_table(
+        (scan_config.REPO / "docs" / "checkov.md").read_text()
+    )
 
 
 def test_checkov_missing_is_a_setup_error(tmp_path: Path) -> None:
@@ -260,14 +274,14 @@ def test_skip_without_reason_or_scope_is_rejected(tmp_path: Path) -> None:
     cfg = tmp_path / "config.yaml"
     cfg.write_text("skips:\n  - check: CKV_GCP_62\n    urns: ['*']\n    reason: because\n")
     with pytest.raises(ScanError) as err:
-        scan.load_config(cfg)
+        scan_config.load_config(cfg)
     assert str(err.value) == (
         f"{cfg}: skips.0.reason: String should have at least 20 characters (each skip needs "
         "check: CKV_..., urns: or paths:, and a reason of 20+ characters)"
     )
     cfg.write_text("skips:\n  - check: CKV_GCP_62\n    reason: a reason long enough here\n")
     with pytest.raises(ScanError) as err:
-        scan.load_config(cfg)
+        scan_config.load_config(cfg)
     assert "give either `urns` (plan findings) or `paths` (file findings)" in str(err.value)
 
 
@@ -293,7 +307,7 @@ def test_skips_only_turn_failures_into_justified_skips() -> None:
 
 
 def test_committed_config_is_valid_and_every_skip_is_justified() -> None:
-    config = scan.load_config()
+    config = scan_config.load_config()
     assert all(len(s.reason) >= 20 for s in config.skips)
 
 
@@ -302,9 +316,10 @@ def test_committed_config_is_valid_and_every_skip_is_justified() -> None:
 
 @pytest.fixture(scope="module")
 def checkov_checks() -> dict[str, set[str]]:
-    return scan.checkov_checks()
+    return coverage.checkov_checks()
 
 
+@requires_checkov
 def test_checkov_check_list_per_terraform_type(checkov_checks) -> None:
     assert checkov_checks["google_storage_bucket"] >= {"CKV_GCP_29", "CKV_GCP_114", "CKV_GCP_62"}
     assert "CKV2_GCP_6" in checkov_checks["google_kms_crypto_key_iam_member"]
@@ -312,14 +327,16 @@ def test_checkov_check_list_per_terraform_type(checkov_checks) -> None:
     assert "google_secret_manager_secret" not in checkov_checks
 
 
+@requires_checkov
 def test_coverage_doc_is_current(snapshots, checkov_checks) -> None:
-    assert scan.DOC.read_text() == scan.build_docs(snapshots, checkov_checks), (
+    assert scan_config.DOC.read_text() == coverage.build_docs(snapshots, checkov_checks), (
         "docs/checkov.md is stale: run `python -m preflight scan --docs`"
     )
 
 
+@requires_checkov
 def test_coverage_table_rows(snapshots, checkov_checks) -> None:
-    text = scan.coverage_markdown(
+    text = coverage.coverage_markdown(
         snapshots,
         checkov_checks,
         {"gcp:storage/bucket:Bucket": {"storage-bucket-enforce-uniform-access"}},
@@ -351,10 +368,10 @@ def test_crossguard_coverage_asks_each_policy_which_types_it_applies_to(
     grants = policy("iam-binding-disallow-y", lambda t, p, _c: "IAM" in t and "role" in p)
     monkeypatch.setattr(registry, "collect", lambda: [bucket, grants])
     types = [BUCKET, PROJECT_MEMBER, "gcp:kms/keyRingIAMMember:KeyRingIAMMember"]
-    assert scan.crossguard_policies(snapshots, types) == {
+    assert coverage.crossguard_policies(snapshots, types) == {
         BUCKET: {"storage-bucket-enforce-x"},
         PROJECT_MEMBER: {"iam-binding-disallow-y"},  # the stacks' members carry a role
         "gcp:kms/keyRingIAMMember:KeyRingIAMMember": set(),  # not declared: asked with {}
     }
     monkeypatch.setattr(registry, "collect", lambda: [SimpleNamespace(meta=None, schema={})])
-    assert scan.crossguard_policies(snapshots, types) is None
+    assert coverage.crossguard_policies(snapshots, types) is None

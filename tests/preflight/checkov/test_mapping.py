@@ -1,4 +1,4 @@
-"""preflight/tfmapping.json: generated from the bridge metadata, and true to the installed SDK.
+"""preflight/checkov/mapping.json: generated from the bridge metadata, true to the installed SDK.
 
 The drift check here walks the installed pulumi_gcp SDK independently of the generator: every
 input property of every mapped type (recursively) must be in the mapping with a matching shape,
@@ -21,8 +21,8 @@ import pytest
 
 from preflight.cli import ROOT
 
-MAPPING = json.loads((ROOT / "preflight" / "tfmapping.json").read_text())
-METADATA = ROOT.parent / "shared" / "data" / "pulumi-gcp-bridge-metadata.json"
+MAPPING = json.loads((ROOT / "preflight" / "checkov" / "mapping.json").read_text())
+METADATA = ROOT / "tools" / "vendor" / "pulumi-gcp" / "bridge-metadata.json"
 
 
 def _load_generator() -> ModuleType:
@@ -40,7 +40,7 @@ gen = _load_generator()
 
 def _metadata_bytes() -> bytes:
     assert METADATA.is_file(), (
-        f"bridge metadata missing at {METADATA}: shared/ must sit beside the repo"
+        f"bridge metadata missing at {METADATA}: the repository vendors it there"
     )
     return METADATA.read_bytes()
 
@@ -125,8 +125,8 @@ def test_drift_is_reported_property_by_property() -> None:
 
 def test_committed_mapping_is_what_the_generator_writes() -> None:
     text, _notes = gen.render(_metadata_bytes())
-    assert (ROOT / "preflight" / "tfmapping.json").read_text() == text, (
-        "preflight/tfmapping.json is stale: run `python scripts/gen_tfmapping.py`"
+    assert (ROOT / "preflight" / "checkov" / "mapping.json").read_text() == text, (
+        "preflight/checkov/mapping.json is stale: run `python scripts/gen_tfmapping.py`"
     )
 
 
@@ -221,11 +221,24 @@ def test_generator_applies_max_items_one_overrides() -> None:
     )
 
 
+def test_vendored_metadata_is_the_trimmed_upstream_for_the_mapped_types() -> None:
+    meta = json.loads(_metadata_bytes())
+    assert gen.trim(meta) == meta
+    tokens = {spec["current"] for spec in meta["auto-aliasing"]["resources"].values()}
+    assert tokens == set(gen.TYPES)
+    readme = (METADATA.parent / "README.md").read_text()
+    for fact in ("pulumi/pulumi-gcp", "bridge-metadata.json", "ed6078aacc", "Apache License 2.0"):
+        assert fact in readme
+    licence = (METADATA.parent / "LICENSE").read_text()
+    assert "Apache License" in licence and "Version 2.0, January 2004" in licence
+
+
 def test_generator_cli_check_and_missing_metadata(tmp_path: Path, capsys) -> None:
     assert gen.main(["--check", "--metadata", str(METADATA)]) == 0
     missing = tmp_path / "nope.json"
     assert gen.main(["--metadata", str(missing)]) == 2
     assert capsys.readouterr().err == (
         f"gen_tfmapping: bridge metadata not found at {missing}: "
-        "check out the shared data beside the repository or pass --metadata FILE\n"
+        "the repository vendors it at tools/vendor/pulumi-gcp/bridge-metadata.json; "
+        "pass --metadata FILE\n"
     )
