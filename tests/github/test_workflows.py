@@ -35,6 +35,8 @@ WRITE_SCOPES = {
     ("deploy.yml", "staging"): {"id-token"},
     ("deploy.yml", "prod"): {"id-token"},
     ("deploy-stack.yml", "deploy"): {"id-token"},
+    ("monthly-scan.yml", "report"): {"issues"},
+    ("rollback-drill.yml", "drill"): {"id-token"},
 }
 
 
@@ -67,7 +69,14 @@ def uses_of(workflow: dict[str, Any]) -> list[str]:
 
 
 def test_the_expected_workflows_exist_and_parse() -> None:
-    assert [f.name for f in FILES] == ["deploy-stack.yml", "deploy.yml", "pr.yml", "preview.yml"]
+    assert [f.name for f in FILES] == [
+        "deploy-stack.yml",
+        "deploy.yml",
+        "monthly-scan.yml",
+        "pr.yml",
+        "preview.yml",
+        "rollback-drill.yml",
+    ]
     for f in FILES:
         workflow = load(f.name)
         assert workflow["name"] and workflow["jobs"] and triggers(workflow), f.name
@@ -213,6 +222,8 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
         "Authenticate to Google Cloud",
         "Install the Pulumi CLI",
         "Record the rollback target",
+        "Classify the prod change",
+        "48-hour notice of a high-impact change",
         "pulumi up",
         "Evidence bundle",
         "Upload the evidence bundle",
