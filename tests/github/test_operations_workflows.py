@@ -16,28 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.support.operator_scripts import SCRIPTS, load_script, write_double
+from tests.support.workflows import WORKFLOWS, load, step_named, triggers
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ROOT / ".github" / "workflows"
 needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-
-
-def load(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
-    assert isinstance(data, dict), name
-    return data
-
-
-def triggers(workflow: dict[Any, Any]) -> Any:
-    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
-
-
-def step_named(job: dict[str, Any], prefix: str) -> dict[str, Any]:
-    (found,) = [s for s in job["steps"] if str(s.get("name", "")).startswith(prefix)]
-    return found
 
 
 # A command double that logs its argv (one JSON line) and exits 0.

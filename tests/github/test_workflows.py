@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tests.support.workflows import WORKFLOWS, load, step_named, steps, triggers
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 
 # The reviewed pins (full commit SHA of the release tag in the comment). Bumping one is a
@@ -38,25 +38,6 @@ WRITE_SCOPES = {
     ("monthly-scan.yml", "report"): {"issues"},
     ("rollback-drill.yml", "drill"): {"id-token"},
 }
-
-
-def load(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
-    assert isinstance(data, dict), name
-    return data
-
-
-def triggers(workflow: dict[Any, Any]) -> Any:
-    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
-
-
-def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(job.get("steps") or [])
-
-
-def step_named(job: dict[str, Any], prefix: str) -> dict[str, Any]:
-    (found,) = [s for s in steps(job) if str(s.get("name", "")).startswith(prefix)]
-    return found
 
 
 def uses_of(workflow: dict[str, Any]) -> list[str]:
