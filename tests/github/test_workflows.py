@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tests.support.workflows import WORKFLOWS, load, step_named, steps, triggers
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 
 # The reviewed pins (full commit SHA of the release tag in the comment). Bumping one is a
@@ -35,26 +35,9 @@ WRITE_SCOPES = {
     ("deploy.yml", "staging"): {"id-token"},
     ("deploy.yml", "prod"): {"id-token"},
     ("deploy-stack.yml", "deploy"): {"id-token"},
+    ("monthly-scan.yml", "report"): {"issues"},
+    ("rollback-drill.yml", "drill"): {"id-token"},
 }
-
-
-def load(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
-    assert isinstance(data, dict), name
-    return data
-
-
-def triggers(workflow: dict[Any, Any]) -> Any:
-    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
-
-
-def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(job.get("steps") or [])
-
-
-def step_named(job: dict[str, Any], prefix: str) -> dict[str, Any]:
-    (found,) = [s for s in steps(job) if str(s.get("name", "")).startswith(prefix)]
-    return found
 
 
 def uses_of(workflow: dict[str, Any]) -> list[str]:
@@ -67,7 +50,14 @@ def uses_of(workflow: dict[str, Any]) -> list[str]:
 
 
 def test_the_expected_workflows_exist_and_parse() -> None:
-    assert [f.name for f in FILES] == ["deploy-stack.yml", "deploy.yml", "pr.yml", "preview.yml"]
+    assert [f.name for f in FILES] == [
+        "deploy-stack.yml",
+        "deploy.yml",
+        "monthly-scan.yml",
+        "pr.yml",
+        "preview.yml",
+        "rollback-drill.yml",
+    ]
     for f in FILES:
         workflow = load(f.name)
         assert workflow["name"] and workflow["jobs"] and triggers(workflow), f.name
@@ -213,6 +203,8 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
         "Authenticate to Google Cloud",
         "Install the Pulumi CLI",
         "Record the rollback target",
+        "Classify the prod change",
+        "48-hour notice of a high-impact change",
         "pulumi up",
         "Evidence bundle",
         "Upload the evidence bundle",
