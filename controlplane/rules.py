@@ -83,7 +83,7 @@ RULES: tuple[Rule, ...] = (
         "evidence-bundles",
         1,
         "Compliance: Evidence bundles ready for audit within 24 hours",
-        declared_by=("preflight/evidence.py",),
+        declared_by=("preflight/evidence/bundle.py",),
     ),
     Rule(
         "environment-matrix",
@@ -260,7 +260,12 @@ RULES: tuple[Rule, ...] = (
         "in CI",
         declared_by=("Makefile", ".github/workflows/pr.yml"),
     ),
-    Rule("monthly-scans", 6, "Vulnerability Management: Monthly scans, dependency audits"),
+    Rule(
+        "monthly-scans",
+        6,
+        "Vulnerability Management: Monthly scans, dependency audits",
+        declared_by=(".github/workflows/monthly-scan.yml", "scripts/monthly_scan.py"),
+    ),
     Rule(
         "backup-verification",
         7,
@@ -310,6 +315,7 @@ RULES: tuple[Rule, ...] = (
         "change-notice",
         9,
         "notify stakeholders 48 hours prior to high-impact updates",
+        declared_by=("scripts/change_notice.py", ".github/workflows/deploy-stack.yml"),
     ),
     Rule(
         "operational-scorecard",
@@ -318,7 +324,12 @@ RULES: tuple[Rule, ...] = (
         config=("monitoring",),
         declared_by=("components/scorecard.py",),
     ),
-    Rule("game-days", 11, "Quarterly game days (chaos experiments, rollback drills)"),
+    Rule(
+        "game-day",
+        11,
+        "Quarterly game days (chaos experiments, rollback drills)",
+        declared_by=(".github/workflows/rollback-drill.yml", "scripts/rollback_drill.py"),
+    ),
 )
 """Every rule of the playbook the project declares or still owes, in playbook order."""
 

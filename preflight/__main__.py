@@ -88,8 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands implemented in their own modules: (name, module, help).
 _MODULES = [
-    ("tfplan", "preflight.tfplan", "export a stack as a Terraform plan JSON for checkov"),
-    ("scan", "preflight.scan", "checkov over the plan export, the repository and the workflows"),
+    ("tfplan", "preflight.checkov.tfplan", "export a stack as a Terraform plan JSON for checkov"),
+    (
+        "scan",
+        "preflight.checkov.scan",
+        "checkov over the plan export, the repository and the workflows",
+    ),
     ("evidence", "preflight.evidence", "write or verify an audit evidence bundle"),
     ("check", "preflight.check", "run the policy pack over stacks or snapshot files, offline"),
     ("docs", "preflight.docs", "regenerate the reference docs (docs/config.md, README tables)"),

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from preflight import traceability
 from preflight.cli import ROOT, UsageError
 from preflight.generated import Outcome, markers, replace_block, shown, write_or_check
 
@@ -148,6 +149,7 @@ def outputs() -> dict[Path, str]:
     """Every generated file and its expected content."""
     return {
         CONFIG_DOC: config_reference(),
+        ROOT / traceability.DOC: traceability.render(),
         README: readme_with_check_output(readme_with_secrets(README.read_text())),
     }
 

@@ -9,9 +9,6 @@ import pytest
 
 from preflight.cli import ROOT
 from preflight.synth import synthesize
-from tests.support.snapshots import resources_of
-
-__all__ = ["resources_of"]  # still imported from here by tests/config and tests/preflight
 
 
 @pytest.fixture(scope="session")

@@ -1,32 +1,42 @@
-"""docs/traceability.md: every path it names exists, and it lists every policy of the pack."""
+"""docs/traceability.md: one row per playbook rule, generated, and every claim in it holds."""
 
 from __future__ import annotations
 
-import re
+import dataclasses
 
+import pytest
+
+from controlplane import rules
+from preflight import traceability
 from preflight.cli import ROOT
 
-DOC = (ROOT / "docs" / "traceability.md").read_text()
+
+def test_the_checked_in_table_is_the_generated_one() -> None:
+    assert (ROOT / traceability.DOC).read_text() == traceability.render()
 
 
-def test_every_path_in_the_table_exists() -> None:
-    paths = set(
-        re.findall(
-            r"`((?:components|policies|tests|stacks|bootstrap|preflight|scripts|"
-            r"tools|docs)/[\w/.-]+)`",
-            DOC,
-        )
-    )
-    assert paths
-    missing = sorted(p for p in paths if not (ROOT / p).exists())
-    assert missing == []
+def test_every_rule_resolves_to_config_code_policies_and_tests() -> None:
+    assert traceability.problems() == []
 
 
-def test_every_policy_module_is_traced_to_the_playbook() -> None:
-    modules = {
-        str(p.relative_to(ROOT))
-        for p in (ROOT / "policies").glob("*/*.py")
-        if p.name != "__init__.py" and p.parent.name != "_lib"
-    }
-    assert modules
-    assert sorted(m for m in modules if f"`{m}`" not in DOC) == []
+def test_every_policy_of_the_pack_enforces_a_rule() -> None:
+    enforced = {p for rule in rules.RULES for p in rule.enforced_by}
+    assert set(traceability.pack_policies()) <= enforced
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"config": ("monitoring.alerts.sseHeartbeet",)}, "config path"),
+        ({"declared_by": ("components/nowhere.py",)}, "does not exist"),
+        ({"enforced_by": ("iam-binding-disallow-nothing",)}, "no policy named"),
+        ({"slug": "sse-heartbeat-renamed"}, "unknown rule"),
+    ],
+)
+def test_a_planted_wrong_row_is_reported(monkeypatch, change, expected) -> None:
+    planted = [
+        dataclasses.replace(rule, **change) if rule.slug == "sse-heartbeat" else rule
+        for rule in rules.RULES
+    ]
+    monkeypatch.setattr(traceability, "RULES", tuple(planted))
+    assert any(expected in problem for problem in traceability.problems())

@@ -6,10 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.runtime import CANARY, EXAMPLE, PROD_CHANGES, example
-
-# Still imported from here by tests/config and tests/preflight; they move to tests.support.runtime.
-__all__ = ["CANARY", "EXAMPLE", "PROD_CHANGES", "example"]
+from tests.support.runtime import CANARY
 
 
 @pytest.fixture

@@ -317,3 +317,6 @@ def test_every_rollout_doc_step_gives_the_documented_traffic() -> None:
         cfg = RuntimeSections.model_validate(data)
         plan = traffic_plan(naming_for("prod"), "agent", cfg.services["agent"], cfg.containment)
         assert _shown(plan, "agent") == documented, body
+
+
+pytestmark = pytest.mark.playbook("agent-deployment", "frontend-rollout", "containment")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.snapshots import resources_of
 
 
@@ -25,3 +27,6 @@ def test_one_member_per_role_and_group_with_parent(snapshots) -> None:
     ]
     for m in members:
         assert m["name"].startswith(f"{component['name']}-"), m["urn"]
+
+
+pytestmark = pytest.mark.playbook("environment-matrix", "least-privilege")

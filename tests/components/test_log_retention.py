@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from components.log_retention import LogRetention, LogRetentionArgs
 from config.runtime import RuntimeSections
 from controlplane.naming import Environment
@@ -130,3 +132,6 @@ def test_prod_protects_every_stateful_resource_and_encrypts_the_archive() -> Non
         "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     }, grant.urn
     assert grant.urn in bucket.dependencies, bucket.urn
+
+
+pytestmark = pytest.mark.playbook("log-retention", "audit-trail", "encrypt-at-rest")

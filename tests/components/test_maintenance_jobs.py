@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from components.maintenance_jobs import MaintenanceJobs, MaintenanceJobsArgs
 from config.runtime import RuntimeSections
 from tests.support.components import PROJECT, REGION, Registered, naming_for, run_program
@@ -135,3 +137,12 @@ def test_jobs_read_the_maintenance_secrets_by_reference() -> None:
             },
         }, job.urn
         assert grants[0].urn in job.dependencies, job.urn
+
+
+pytestmark = pytest.mark.playbook(
+    "containment",
+    "library-re-embedding",
+    "telemetry-vacuum",
+    "composio-sync",
+    "backup-verification",
+)

@@ -66,3 +66,6 @@ def test_dev_has_no_window_unless_configured(stacks: dict[str, Registered]):
 def test_duration():
     assert duration(120) == "2h"
     assert duration(45) == "45m"
+
+
+pytestmark = pytest.mark.playbook("maintenance-windows")

@@ -312,3 +312,15 @@ def test_critical_runbooks_follow_the_incident_flow(slug: str):
         assert heading in text, f"docs/runbooks/{slug}.md lacks {heading!r}"
     assert "Disable" in text or "disable" in text, f"{slug}: containment disables flows (§5)"
     assert "automation" in text, f"{slug}: containment pauses automation (§5)"
+
+
+pytestmark = pytest.mark.playbook(
+    "mission-success-rate",
+    "sse-heartbeat",
+    "undo-failures",
+    "telemetry-ingestion-stalled",
+    "oauth-failure-rate",
+    "planner-retry-spikes",
+    "composio-rate-limit-warnings",
+    "library-reuse-drop",
+)

@@ -169,3 +169,6 @@ def test_datadog_integration_and_service_object(stacks: dict[str, Registered], e
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_integration_key_never_in_clear(stacks: dict[str, Registered], env: str):
     assert INTEGRATION_KEY_CANARY not in stacks[env].dump()
+
+
+pytestmark = pytest.mark.playbook("escalation-chain")

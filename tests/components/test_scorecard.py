@@ -67,3 +67,6 @@ def test_dashboard_holds_metrics_alerts_and_slos(prod: Registered):
 def test_same_config_same_bytes(prod: Registered):
     again = run_observability("prod")
     assert again.one(DASHBOARD).inputs == prod.one(DASHBOARD).inputs
+
+
+pytestmark = pytest.mark.playbook("operational-scorecard")

@@ -292,3 +292,6 @@ def test_first_rotation_keeps_a_future_anchor_and_rolls_a_past_one_forward() -> 
     # Never sooner than a day ahead (Secret Manager refuses less than 5 minutes).
     assert first_rotation("2026-11-26T09:00:00Z", 90, now) == "2027-02-24T09:00:00Z"
     assert first_rotation("2026-11-27T05:00:00Z", 90, now) == "2026-11-27T05:00:00Z"
+
+
+pytestmark = pytest.mark.playbook("vault-backed-secrets", "credential-rotation", "encrypt-at-rest")

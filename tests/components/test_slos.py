@@ -162,3 +162,6 @@ def test_targets_from_config():
         "acme-staging-slos-mission-completion-burn-page",
         "acme-staging-slos-streaming-heartbeat-burn-page",
     ]
+
+
+pytestmark = pytest.mark.playbook("mission-completion", "streaming-heartbeat", "api-latency")

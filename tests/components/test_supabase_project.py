@@ -137,3 +137,6 @@ def test_settings_that_break_the_environment_rules_stop_before_any_registration(
         "unset, expected true in prod (playbook §7, backups); write `pitrEnabled: true`"
     )
     assert registrations == []
+
+
+pytestmark = pytest.mark.playbook("tls-in-transit", "backup-verification")

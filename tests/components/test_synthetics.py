@@ -131,3 +131,6 @@ def test_agent_url_may_be_an_output():
 
     found = synthetics_of(run_program(program, stack="dev"))
     assert found["sse"].inputs["requestDefinition"]["url"] == "https://x.run.app/healthz/sse"
+
+
+pytestmark = pytest.mark.playbook("composio-connectivity", "agent-deployment")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from config.runtime import RuntimeSections
-from tests.components.conftest import example
 from tests.support.config import errors
+from tests.support.runtime import example
 
 
 def test_maintenance_needs_the_four_jobs_at_their_cadence() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from config.maintenance_window import MaintenanceWindowSection
-from tests.components.conftest_observability import example
 from tests.support.config import errors
+from tests.support.observability import example
 
 
 def test_maintenance_window_fields():

@@ -6,7 +6,7 @@ import pytest
 
 from config.base import Problem
 from config.observability import ObservabilitySections
-from tests.components.conftest_observability import EXAMPLES, example, sections
+from tests.support.observability import EXAMPLES, example, sections
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])

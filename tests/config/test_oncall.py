@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from config.oncall import OnCallSection
-from tests.components.conftest_observability import example
 from tests.support.config import errors
+from tests.support.observability import example
 
 
 def test_dropping_the_incident_commander_level_fails():

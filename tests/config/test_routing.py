@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from config.base import Problem
 from config.routing import RoutingSection
-from tests.components.conftest_observability import EXAMPLES, sections
 from tests.support.config import errors
+from tests.support.observability import EXAMPLES, sections
 
 
 def test_informational_never_pages():

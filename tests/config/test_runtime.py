@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from config.base import Problem
 from config.runtime import RuntimeSections
 from preflight.cli import ROOT
-from tests.components.conftest import EXAMPLE, PROD_CHANGES, example
-from tests.conftest import resources_of
+from tests.support.runtime import EXAMPLE, PROD_CHANGES, example
+from tests.support.snapshots import resources_of
 
 
 def test_the_example_is_valid_in_every_environment() -> None:

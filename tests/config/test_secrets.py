@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from config.runtime import RuntimeSections
-from tests.components.conftest import EXAMPLE, example
 from tests.support.config import errors
+from tests.support.runtime import EXAMPLE, example
 
 
 def test_a_secret_read_by_an_unknown_service_names_the_readers_to_use() -> None:

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from config.runtime import RuntimeSections
-from tests.components.conftest import CANARY, example
 from tests.support.config import errors
+from tests.support.runtime import CANARY, example
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from config.runtime import RuntimeSections
-from tests.components.conftest import example
 from tests.support.config import errors
+from tests.support.runtime import example
 
 
 def test_next_rotation_time_is_a_utc_timestamp() -> None:

@@ -320,3 +320,6 @@ def test_the_deploy_runbook_documents_what_the_workflows_need() -> None:
     for job in load("pr.yml")["jobs"].values():  # the required status checks
         assert f"`{job['name']}`" in runbook, job["name"]
     assert "`allow-data-loss`" in runbook
+
+
+pytestmark = pytest.mark.playbook("deploy", "security-checks", "freeze-periods")

@@ -28,7 +28,7 @@ FORBIDDEN_IMPORTS = (
     "preflight",
     "tests",
 )
-PLAYBOOK = PACK_DIR.parents[1] / "shared" / "seeds" / "000_73ffb8d1b357f37a.txt"
+PLAYBOOK = PACK_DIR.parent / "docs" / "operations-playbook.md"
 
 
 def test_the_pack_has_every_rule_of_the_issue():

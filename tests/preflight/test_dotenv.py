@@ -11,7 +11,7 @@ import yaml
 
 from preflight import dotenv
 from preflight.cli import ROOT, UsageError
-from tests.components.conftest import CANARY, example
+from tests.support.runtime import CANARY, example
 
 EXPECTED = """\
 # Local environment (playbook §2): copy to .env and fill in your own development

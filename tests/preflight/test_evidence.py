@@ -305,3 +305,6 @@ def test_diff_is_asked_as_json_for_one_stack(monkeypatch, tmp_path: Path) -> Non
         True,
         tmp_path,
     )
+
+
+pytestmark = pytest.mark.playbook("evidence-bundles")

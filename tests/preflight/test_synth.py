@@ -8,7 +8,7 @@ import sys
 
 from preflight.cli import ROOT
 from preflight.synth import dumps
-from tests.conftest import resources_of
+from tests.support.snapshots import resources_of
 
 ACCESS = {
     "dev": {"group:cp-engineering@example.com", "group:cp-qa@example.com"},

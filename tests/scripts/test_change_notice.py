@@ -207,3 +207,6 @@ def test_classify_reads_the_diff_report(tmp_path: Path, report: dict | None, exp
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"high-impact={expected}\n"
     assert bool(done.stderr) is (expected == "true")
+
+
+pytestmark = pytest.mark.playbook("change-notice")

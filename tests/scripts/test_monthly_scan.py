@@ -263,3 +263,6 @@ def test_a_missing_checkout_is_a_usage_error(tmp_path: Path, tools: dict[str, st
     done = scan(tmp_path, tools)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "monthly scan: error: --checkout revision is not a directory\n"
+
+
+pytestmark = pytest.mark.playbook("monthly-scans")

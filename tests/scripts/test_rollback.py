@@ -487,3 +487,6 @@ def test_prefers_the_stacks_deploy_policy_config(world: dict[str, Any]) -> None:
     assert done.returncode == 0, done.stderr
     used = [c["argv"][c["argv"].index("--policy-pack-config") + 1] for c in calls(world)[1:]]
     assert used == [str(config / "prod-deploy.json")] * 2
+
+
+pytestmark = pytest.mark.playbook("rollback")

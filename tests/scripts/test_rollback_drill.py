@@ -276,3 +276,6 @@ def test_the_default_evidence_path_is_per_stack(world: dict[str, Any]) -> None:
 def test_bad_arguments_are_usage_errors(world: dict[str, Any], args: list[str], message: str):
     done = run_script("rollback_drill", *args, cwd=world["repo"], env=world["env"])
     assert (done.returncode, done.stderr) == (2, message)
+
+
+pytestmark = pytest.mark.playbook("game-day")

@@ -24,7 +24,7 @@ ENVS: tuple[Environment, ...] = ("dev", "staging", "prod")
 
 @pytest.fixture(scope="module")
 def registered() -> dict[str, Any]:
-    from tests.components.conftest_observability import run_observability
+    from tests.support.observability import run_observability
 
     return {env: run_observability(env) for env in ENVS}
 
