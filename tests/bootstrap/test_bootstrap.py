@@ -1,4 +1,4 @@
-"""The bootstrap program as synthesized from bootstrap/Pulumi.org.yaml (issue 9, "Done when").
+"""The bootstrap program synthesized from bootstrap/Pulumi.org.yaml: state, keys, CI identities.
 
 Expected values are written out for the checked-in example stack file, so a change to what the
 program declares shows up here as a failing assertion naming the resource.
