@@ -898,4 +898,5 @@ def test_every_diff_command_in_the_docs_and_workflows_parses() -> None:
     diff.add_arguments(parser)
     for line in commands:
         args = parser.parse_args(shlex.split(line.replace("\\", "")))
-        assert args.base == "origin/main"
+        # PR checks diff against main; the prod deploy against the commit deployed before it.
+        assert args.base in {"origin/main", "$DEPLOYED_COMMIT"}, line
