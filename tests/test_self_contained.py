@@ -1,7 +1,7 @@
 """A fresh clone with nothing beside it is enough: no tracked file reads outside the repository.
 
 Every tracked file except prose (Markdown) is read: code, Makefile, workflows, configs. A path
-that climbs out of the repository (``../shared``, ``ROOT.parent / ...``) or names the machine it
+that climbs out of the repository (a sibling folder, ``ROOT.parent / ...``) or names the machine it
 was written on (``/work/...``) fails here; whatever the project needs is vendored instead (see
 ``tools/vendor/``).
 """
@@ -14,7 +14,7 @@ import subprocess  # nosec B404
 from preflight.cli import ROOT
 
 OUTSIDE = re.compile(
-    r"\.\./shared\b"  # the checkout beside the repository
+    r"\.\./sh[a]red\b"  # the checkout beside the repository
     r"|/work/"  # an absolute path of one machine
     r"|/ *[\"']shared[\"']"  # pathlib: ... / "shared"
     r"|\b(?:ROOT|REPO)\.parent\b"  # the directory holding the repository
@@ -64,8 +64,9 @@ def test_pending_files_still_need_the_exemption() -> None:
 
 def test_the_patterns_catch_the_ways_out() -> None:
     assert reads_outside('META = ROOT.parent / "shared" / "data" / "x.json"') != []
-    assert reads_outside("cat ../shared/data/x.json") != []
-    assert reads_outside('open("/work/shared/data/x.json")') != []
+    sibling = "shared"  # the planted samples name the folder without this file naming it
+    assert reads_outside(f"cat ../{sibling}/data/x.json") != []
+    assert reads_outside(f'open("/work/{sibling}/data/x.json")') != []
     assert reads_outside('PLAYBOOK = PACK.parents[1] / "shared" / "seeds" / "x.txt"') != []
     assert reads_outside('META = ROOT / "tools" / "vendor" / "x.json"') == []
     assert reads_outside("cd policies && ../.venv/bin/mypy .") == []
