@@ -10,11 +10,12 @@ PY      := $(VENV)/bin/python
 CHECKOV := .venv-checkov/bin/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help venv preview check scan test lint typecheck unit audit bench graphviz docs clean
+.PHONY: help venv preview check permissions scan test lint typecheck unit audit bench graphviz docs clean
 
 help:
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
 	@echo "make test      lint, type check, security lint, the whole test suite and the checkov scan"
+	@echo "make permissions whether each deployer can apply its stack (roles vs. resource types)"
 	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
 	@echo "make docs      regenerate every generated doc (config reference, README blocks, diagrams)"
@@ -46,7 +47,11 @@ scan: $(VENV)/.synced $(CHECKOV)
 check: $(VENV)/.synced
 	$(PY) -m preflight check --all
 
-test: lint typecheck unit scan
+# Each environment's deployer (granted by bootstrap/) holds every permission its stack needs.
+permissions: $(VENV)/.synced
+	$(PY) -m preflight permissions --all
+
+test: lint typecheck unit scan permissions
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

@@ -38,6 +38,7 @@ DEFAULT_DEPLOYER_ROLES: tuple[str, ...] = (
     "roles/logging.configWriter",  # the hot log bucket and the sink to the archive
     "roles/storage.admin",  # the archive bucket, its lifecycle and the sink writer's IAM
     "roles/cloudscheduler.admin",  # the maintenance job schedules
+    "roles/cloudkms.admin",  # CMEK key rings, keys and the service agents' key IAM
     "roles/serviceusage.serviceUsageConsumer",  # call the environment's APIs on its quota
 )
 """Predefined roles each deployer holds on its own environment's project (and nowhere else)."""

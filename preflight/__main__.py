@@ -102,6 +102,11 @@ _MODULES = [
         "preflight.dotenv",
         "write or check the Local .env.example from the secret catalogue",
     ),
+    (
+        "permissions",
+        "preflight.permissions",
+        "can each environment's deployer apply its stack (roles vs. resource types)",
+    ),
     ("graph", "preflight.graph", "diagrams of a stack (Mermaid, DOT, SVG)"),
     (
         "diff",

@@ -1,4 +1,4 @@
-"""Shared fixtures: the three stacks synthesized once per test session, in this process."""
+"""Shared fixtures: the three stacks and the bootstrap synthesized once per test session."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ import pytest
 
 from preflight.cli import ROOT
 from preflight.synth import synthesize
+from tests.support.snapshots import BOOTSTRAP
 
 
 @pytest.fixture(scope="session")
 def snapshots() -> dict[str, dict[str, Any]]:
     """Snapshots of dev, staging and prod as the program declares them."""
     return synthesize(["dev", "staging", "prod"])
+
+
+@pytest.fixture(scope="session")
+def bootstrap_snapshot() -> dict[str, Any]:
+    """The ``org`` stack of the bootstrap project, as checked in."""
+    return synthesize(["org"], project_dir=BOOTSTRAP)["org"]
 
 
 @pytest.fixture

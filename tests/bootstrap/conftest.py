@@ -1,20 +1,12 @@
-"""The bootstrap program synthesized once per session, by the same offline path as preflight."""
+"""The bootstrap program run with a given stack file (its snapshot is shared: tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from preflight.synth import synthesize
 from tests.support.snapshots import BOOTSTRAP
-
-
-@pytest.fixture(scope="session")
-def bootstrap_snapshot() -> dict[str, Any]:
-    """The ``org`` stack of the bootstrap project, as checked in."""
-    return synthesize(["org"], project_dir=BOOTSTRAP)["org"]
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ DEPLOYER_ROLES = {
     "roles/logging.configWriter",
     "roles/storage.admin",
     "roles/cloudscheduler.admin",
+    "roles/cloudkms.admin",
     "roles/serviceusage.serviceUsageConsumer",
     "roles/resourcemanager.projectIamAdmin",
 }
@@ -296,8 +297,12 @@ def test_every_key_has_one_authoritative_policy_and_no_other_grant(bootstrap_sna
         if r["type"].startswith("gcp:kms/") and "IAM" in r["type"] and r["type"] != KEY_POLICY
     ]
     assert other_key_grants == []
+    # The state keys live in the bootstrap project: no project-wide KMS role there. A deployer
+    # administers the CMEK keys of its own environment's project only.
     for member in resources_of(bootstrap_snapshot, PROJECT_MEMBER):
-        assert not member["inputs"]["role"].startswith("roles/cloudkms."), member["urn"]
+        if member["inputs"]["role"].startswith("roles/cloudkms."):
+            assert member["inputs"]["project"] != "acme-cp-bootstrap", member["urn"]
+            assert member["inputs"]["role"] == "roles/cloudkms.admin", member["urn"]
 
 
 # --- workload identity federation -------------------------------------------------------------

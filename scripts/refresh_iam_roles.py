@@ -1,0 +1,125 @@
+"""Refresh ``tools/vendor/iam-dataset/role_permissions.json`` from the public role dataset.
+
+    git clone https://github.com/iann0036/iam-dataset && \
+        python scripts/refresh_iam_roles.py iam-dataset/gcp/roles
+
+The dataset's ``gcp/roles/`` holds one file per predefined role, each the output of ``gcloud iam
+roles describe ROLE`` (``name``, ``includedPermissions``). This keeps the roles of ``ROLES``,
+permissions sorted and de-duplicated, as deterministic JSON. A role of ``ROLES`` the dataset
+lacks stops the refresh (exit 1) rather than vanishing. After a refresh, note the dataset's
+commit in the README beside the file and run ``python -m preflight permissions --all``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "tools"
+    / "vendor"
+    / "iam-dataset"
+    / "role_permissions.json"
+)
+
+ROLES: tuple[str, ...] = (
+    # --- the deployer's current roles (bootstrap/config.py DEFAULT_DEPLOYER_ROLES) ---
+    "roles/run.admin",
+    "roles/iam.serviceAccountAdmin",
+    "roles/iam.serviceAccountUser",
+    "roles/secretmanager.admin",
+    "roles/pubsub.admin",
+    "roles/logging.configWriter",
+    "roles/storage.admin",
+    "roles/cloudscheduler.admin",
+    "roles/serviceusage.serviceUsageConsumer",
+    # --- the conditional project IAM grant (bootstrap/ci_identity.py) ---
+    "roles/resourcemanager.projectIamAdmin",
+    # --- KMS ---
+    "roles/cloudkms.admin",
+    "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+    "roles/cloudkms.cryptoKeyDecrypter",
+    "roles/cloudkms.cryptoKeyEncrypter",
+    "roles/cloudkms.viewer",
+    # --- IAM / resource manager / service usage ---
+    "roles/iam.securityAdmin",
+    "roles/iam.securityReviewer",
+    "roles/iam.roleViewer",
+    "roles/iam.serviceAccountViewer",
+    "roles/iam.workloadIdentityUser",
+    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/iam.workloadIdentityPoolViewer",
+    "roles/serviceusage.serviceUsageAdmin",
+    "roles/serviceusage.serviceUsageViewer",
+    "roles/viewer",
+    "roles/browser",
+    # --- read-only / narrower per-service roles ---
+    "roles/run.viewer",
+    "roles/run.developer",
+    "roles/run.invoker",
+    "roles/logging.viewer",
+    "roles/logging.admin",
+    "roles/logging.bucketWriter",
+    "roles/logging.logWriter",
+    "roles/secretmanager.viewer",
+    "roles/secretmanager.secretAccessor",
+    "roles/secretmanager.secretVersionAdder",
+    "roles/secretmanager.secretVersionManager",
+    "roles/pubsub.viewer",
+    "roles/pubsub.editor",
+    "roles/pubsub.publisher",
+    "roles/storage.objectViewer",
+    "roles/storage.objectCreator",
+    "roles/storage.objectAdmin",
+    "roles/storage.bucketViewer",
+    "roles/storage.legacyBucketReader",
+    "roles/cloudscheduler.viewer",
+    "roles/cloudscheduler.jobRunner",
+    # --- the rest of DEFAULT_GRANTABLE_ROLES (what a deployer may hand out) ---
+    "roles/cloudtrace.agent",
+    "roles/monitoring.editor",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+)
+
+
+def load_roles(directory: Path) -> dict[str, list[str]]:
+    """``{role: permissions}`` from a directory of ``gcloud iam roles describe`` files."""
+    roles: dict[str, list[str]] = {}
+    for file in sorted(directory.glob("*.json")):
+        obj = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(obj, dict) and isinstance(obj.get("name"), str):
+            roles[obj["name"]] = list(obj.get("includedPermissions", []))
+    return roles
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Refresh the vendored role -> permissions data.")
+    parser.add_argument("roles_dir", type=Path, help="the dataset's gcp/roles directory")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output file (default: {OUT.name})")
+    args = parser.parse_args(argv)
+    if not args.roles_dir.is_dir():
+        print(
+            f"refresh_iam_roles: {args.roles_dir} is not a directory: pass the dataset's gcp/roles",
+            file=sys.stderr,
+        )
+        return 2
+    dataset = load_roles(args.roles_dir)
+    missing = sorted(set(ROLES) - set(dataset))
+    if missing:
+        print(
+            f"refresh_iam_roles: the dataset lacks {', '.join(missing)}; nothing written",
+            file=sys.stderr,
+        )
+        return 1
+    result = {role: sorted(set(dataset[role])) for role in sorted(set(ROLES))}
+    args.out.write_text(json.dumps(result, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    print(f"refresh_iam_roles: wrote {len(result)} roles to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
