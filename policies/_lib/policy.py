@@ -108,12 +108,28 @@ ControlPlanePolicy = ControlPlaneResourcePolicy | ControlPlaneStackPolicy
 _Policy = TypeVar("_Policy", ControlPlaneResourcePolicy, ControlPlaneStackPolicy)
 
 
-def _described(policy: _Policy, meta: Meta, schema: Schema, applies_to: AppliesTo) -> _Policy:
-    """``policy`` carrying what docs and tests read of it: its metadata, schema and selector."""
+def _built(
+    policy_class: type[_Policy],
+    validate: Callable[..., None],
+    meta: Meta,
+    schema: Schema,
+    applies_to: AppliesTo,
+) -> _Policy:
+    """A ``policy_class`` described by ``meta``, carrying what docs and tests read of it: its
+    metadata, schema and selector."""
+    policy = policy_class(validate=validate, **_common(meta, schema))
     policy.meta = meta
     policy.schema = schema
     policy.applies_to = applies_to
     return policy
+
+
+def _exemption_logged(meta: Meta, name: str, urn: str, effective: Mapping[str, Any]) -> str | None:
+    """Why resource ``name`` is exempt from the policy (logged for the engine), or ``None``."""
+    reason = exemption(name, effective)
+    if reason is not None:
+        engine_log.log("info", f"{meta.name}: {name} is exempt: {reason}", urn)
+    return reason
 
 
 def resource_policy(
@@ -130,19 +146,13 @@ def resource_policy(
         effective = settings(args.get_config(), schema)
         if not applies_to(args.resource_type, args.props, effective):
             return
-        reason = exemption(args.name, effective)
+        reason = _exemption_logged(meta, args.name, args.urn, effective)
         if reason is not None:
-            engine_log.log("info", f"{meta.name}: {args.name} is exempt: {reason}", args.urn)
             args.not_applicable(reason)
         for message in check(args, effective):
             report_violation(message, None)
 
-    return _described(
-        ControlPlaneResourcePolicy(validate=validate, **_common(meta, schema)),
-        meta,
-        schema,
-        applies_to,
-    )
+    return _built(ControlPlaneResourcePolicy, validate, meta, schema, applies_to)
 
 
 def stack_policy(
@@ -165,19 +175,9 @@ def stack_policy(
         for resource in args.resources:
             if not applies_to(resource.resource_type, resource.props, effective):
                 continue
-            reason = exemption(resource.name, effective)
-            if reason is not None:
-                engine_log.log(
-                    "info", f"{meta.name}: {resource.name} is exempt: {reason}", resource.urn
-                )
-                continue
-            selected.append(resource)
+            if _exemption_logged(meta, resource.name, resource.urn, effective) is None:
+                selected.append(resource)
         for message, urn in check(selected, effective, list(args.resources)):
             report_violation(message, urn)
 
-    return _described(
-        ControlPlaneStackPolicy(validate=validate, **_common(meta, schema)),
-        meta,
-        schema,
-        applies_to,
-    )
+    return _built(ControlPlaneStackPolicy, validate, meta, schema, applies_to)

@@ -7,11 +7,11 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
+from policies._lib.checks import must_hold
 from policies._lib.config import Schema, string_list
 from policies._lib.gcp import SUPABASE_RESOURCE_KIND, SUPABASE_SETTINGS, is_dynamic_kind
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
-from policies._lib.props import get, is_missing
 
 META = Meta(
     id="CP-ENC-003",
@@ -50,12 +50,7 @@ def applies(resource_type: str, props: Mapping[str, Any], config: Mapping[str, A
 
 
 def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
-    path = str(config["sslEnforcementPath"])
-    value = get(args.props, path)
-    if is_missing(value):
-        yield f"{path} is not set: set it to true"
-    elif value is not True:
-        yield f"{path} is {value!r}: set it to true"
+    yield from must_hold(args.props, str(config["sslEnforcementPath"]), True)
 
 
 POLICY = resource_policy(META, applies_to=applies, check=check, config=CONFIG)

@@ -7,10 +7,10 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
+from policies._lib.checks import must_hold
 from policies._lib.gcp import BUCKET
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
-from policies._lib.props import get, is_missing
 
 META = Meta(
     id="CP-STO-001",
@@ -25,11 +25,7 @@ META = Meta(
 
 
 def check(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> Iterator[str]:
-    value = get(args.props, "uniformBucketLevelAccess")
-    if is_missing(value):
-        yield "uniformBucketLevelAccess is not set (the default is false): set it to true"
-    elif value is not True:
-        yield f"uniformBucketLevelAccess is {value!r}: set it to true"
+    yield from must_hold(args.props, "uniformBucketLevelAccess", True, default=False)
 
 
 POLICY = resource_policy(META, applies_to=types(BUCKET), check=check)

@@ -7,10 +7,10 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
+from policies._lib.checks import must_hold
 from policies._lib.gcp import BUCKET
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
-from policies._lib.props import get, is_missing
 
 META = Meta(
     id="CP-STO-002",
@@ -27,11 +27,7 @@ META = Meta(
 
 
 def check(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> Iterator[str]:
-    value = get(args.props, "publicAccessPrevention")
-    if is_missing(value):
-        yield "publicAccessPrevention is not set (the default is 'inherited'): set it to 'enforced'"
-    elif value != "enforced":
-        yield f"publicAccessPrevention is {value!r}: set it to 'enforced'"
+    yield from must_hold(args.props, "publicAccessPrevention", "enforced", default="inherited")
 
 
 POLICY = resource_policy(META, applies_to=types(BUCKET), check=check)

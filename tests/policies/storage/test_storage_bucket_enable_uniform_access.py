@@ -2,60 +2,44 @@
 
 from __future__ import annotations
 
+import pytest
+
 from policies.storage.storage_bucket_enable_uniform_access import META
+from tests.support.policies_buckets import EXEMPTIONS, exempted, passed, rejected, verdict
 
 NAME = META.name
-BUCKET = "gcp:storage/bucket:Bucket"
+UNSET = "uniformBucketLevelAccess is not set (the default is false): set it to true"
 
 
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+def test_compliant_baseline_passes(analyze):
+    assert verdict(analyze, NAME, {"uniformBucketLevelAccess": True}) == passed()
 
 
-def bucket(make, **inputs):
-    return make(
-        BUCKET, "logs-archive", {"name": "acme-prod-logs-archive", "location": "EU", **inputs}
-    )
+@pytest.mark.parametrize(
+    ("value", "detail"),
+    [
+        pytest.param(False, "uniformBucketLevelAccess is False: set it to true", id="false"),
+        # Numbers arrive as floats, and 1.0 == True in Python: only the boolean passes.
+        pytest.param(1, "uniformBucketLevelAccess is 1.0: set it to true", id="one"),
+        pytest.param("true", "uniformBucketLevelAccess is 'true': set it to true", id="string"),
+    ],
+)
+def test_anything_but_true_is_rejected(analyze, value, detail):
+    found = verdict(analyze, NAME, {"uniformBucketLevelAccess": value})
+    assert found == rejected(META.description, detail)
 
 
-def test_compliant_baseline_passes(analyze, make):
-    assert analyze([bucket(make, uniformBucketLevelAccess=True)]).of(NAME) == []
-
-
-def test_false_is_rejected(analyze, make):
-    resource = bucket(make, uniformBucketLevelAccess=False)
-    checked = analyze([resource])
-    assert checked.of(NAME) == [
-        (resource["urn"], msg("uniformBucketLevelAccess is False: set it to true"))
-    ]
-    assert checked.levels(NAME) == ["mandatory"]
-
-
-def test_missing_is_rejected_on_purpose(analyze, make):
+def test_missing_is_rejected_on_purpose(analyze):
     # Decided: the provider default is false (per-object ACLs stay in force).
-    resource = bucket(make)
     assert META.on_missing == "violation"
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg("uniformBucketLevelAccess is not set (the default is false): set it to true"),
-        )
-    ]
+    assert verdict(analyze, NAME) == rejected(META.description, UNSET)
 
 
-def test_dev_is_advisory(analyze, make):
-    assert analyze([bucket(make)], env="dev").levels(NAME) == ["advisory"]
+def test_dev_is_advisory(analyze):
+    found = verdict(analyze, NAME, env="dev")
+    assert found == rejected(META.description, UNSET, level="advisory")
 
 
-def test_exclude_pattern_exempts(analyze, make):
-    resource = bucket(make)
-    checked = analyze([resource], overrides={NAME: {"exclude": ["logs-*"]}})
-    assert checked.of(NAME) == []
-    assert checked.exempt(NAME) == [(resource["urn"], "excluded by pattern 'logs-*'")]
-
-
-def test_include_pattern_limits_the_check(analyze, make):
-    resource = bucket(make)
-    checked = analyze([resource], overrides={NAME: {"include": ["backup-*"]}})
-    assert checked.of(NAME) == []
-    assert checked.exempt(NAME) == [(resource["urn"], "not included by ['backup-*']")]
+@pytest.mark.parametrize(("exemption", "reason"), EXEMPTIONS)
+def test_exemption_patterns(analyze, exemption, reason):
+    assert verdict(analyze, NAME, overrides={NAME: exemption}) == exempted(reason)

@@ -2,57 +2,45 @@
 
 from __future__ import annotations
 
+import pytest
+
 from policies.storage.storage_bucket_enforce_public_access_prevention import META
+from tests.support.policies_buckets import EXEMPTIONS, exempted, passed, rejected, verdict
 
 NAME = META.name
-BUCKET = "gcp:storage/bucket:Bucket"
 
 
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+def test_compliant_baseline_passes(analyze):
+    assert verdict(analyze, NAME, {"publicAccessPrevention": "enforced"}) == passed()
 
 
-def bucket(make, **inputs):
-    return make(BUCKET, "logs-archive", {"name": "acme-prod-logs-archive", **inputs})
+@pytest.mark.parametrize(
+    ("value", "detail"),
+    [
+        pytest.param(
+            "inherited",
+            "publicAccessPrevention is 'inherited': set it to 'enforced'",
+            id="inherited",
+        ),
+        pytest.param(
+            "Enforced", "publicAccessPrevention is 'Enforced': set it to 'enforced'", id="case"
+        ),
+    ],
+)
+def test_anything_but_enforced_is_rejected(analyze, value, detail):
+    found = verdict(analyze, NAME, {"publicAccessPrevention": value})
+    assert found == rejected(META.description, detail)
 
 
-def test_compliant_baseline_passes(analyze, make):
-    assert analyze([bucket(make, publicAccessPrevention="enforced")]).of(NAME) == []
-
-
-def test_inherited_is_rejected(analyze, make):
-    resource = bucket(make, publicAccessPrevention="inherited")
-    checked = analyze([resource])
-    assert checked.of(NAME) == [
-        (resource["urn"], msg("publicAccessPrevention is 'inherited': set it to 'enforced'"))
-    ]
-    assert checked.levels(NAME) == ["mandatory"]
-
-
-def test_missing_is_rejected_on_purpose(analyze, make):
+def test_missing_is_rejected_on_purpose(analyze):
     # Decided: the provider default is 'inherited'.
-    resource = bucket(make)
     assert META.on_missing == "violation"
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "publicAccessPrevention is not set (the default is 'inherited'): "
-                "set it to 'enforced'"
-            ),
-        )
-    ]
+    assert verdict(analyze, NAME) == rejected(
+        META.description,
+        "publicAccessPrevention is not set (the default is 'inherited'): set it to 'enforced'",
+    )
 
 
-def test_exclude_pattern_exempts(analyze, make):
-    resource = bucket(make)
-    checked = analyze([resource], overrides={NAME: {"exclude": ["logs-*"]}})
-    assert checked.of(NAME) == []
-    assert checked.exempt(NAME) == [(resource["urn"], "excluded by pattern 'logs-*'")]
-
-
-def test_include_pattern_limits_the_check(analyze, make):
-    resource = bucket(make)
-    checked = analyze([resource], overrides={NAME: {"include": ["backup-*"]}})
-    assert checked.of(NAME) == []
-    assert checked.exempt(NAME) == [(resource["urn"], "not included by ['backup-*']")]
+@pytest.mark.parametrize(("exemption", "reason"), EXEMPTIONS)
+def test_exemption_patterns(analyze, exemption, reason):
+    assert verdict(analyze, NAME, overrides={NAME: exemption}) == exempted(reason)
