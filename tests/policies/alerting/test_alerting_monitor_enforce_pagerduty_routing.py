@@ -44,6 +44,14 @@ def must_page(severity: str, where: str, services: str = "acme-prod-oncall-servi
     )
 
 
+def unknown_service(handle: str, known: str = "acme-prod-oncall-service") -> str:
+    return msg(
+        f"{handle} names no PagerDuty service that Datadog knows: use @pagerduty-<service> with "
+        f"one of: {known} (a datadog.pagerduty.ServiceObject of the stack, or pagerDutyServices "
+        "in the policy config)"
+    )
+
+
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_compliant_baseline_passes(analyze, make, env):
     assert analyze(stack(make, env), env=env).of(NAME) == []
@@ -109,15 +117,7 @@ def test_handle_of_an_unknown_service_is_rejected(analyze, make, handle):
     )
     resource = monitor(make, "sse-heartbeat", message=text)
     assert analyze([service_object(make), resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                f"{handle} names no PagerDuty service that Datadog knows: use "
-                "@pagerduty-<service> with one of: acme-prod-oncall-service (a "
-                "datadog.pagerduty.ServiceObject of the stack, or pagerDutyServices in the "
-                "policy config)"
-            ),
-        )
+        (resource["urn"], unknown_service(handle))
     ]
 
 
@@ -127,12 +127,7 @@ def test_services_known_outside_the_stack_are_configurable(analyze, make):
     assert without.of(NAME) == [
         (
             resource["urn"],
-            msg(
-                "@pagerduty-acme-prod-oncall-service names no PagerDuty service that Datadog "
-                "knows: use @pagerduty-<service> with one of: none in the stack (a "
-                "datadog.pagerduty.ServiceObject of the stack, or pagerDutyServices in the "
-                "policy config)"
-            ),
+            unknown_service("@pagerduty-acme-prod-oncall-service", known="none in the stack"),
         )
     ]
     configured = {NAME: {"pagerDutyServices": ["acme-prod-oncall-service"]}}
