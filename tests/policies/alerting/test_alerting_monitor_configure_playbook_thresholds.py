@@ -6,6 +6,7 @@ import pytest
 
 from policies.alerting.alerting_monitor_configure_playbook_thresholds import META
 from tests.support import policies_alerting as shapes
+from tests.support.policies import message_for
 
 NAME = META.name
 WHERE = "{env:prod,service:controlplane-agent}"
@@ -14,9 +15,7 @@ UNDO = f"avg:undo.success_rate{WHERE}"
 TELEMETRY = f"sum:telemetry.events.ingested{WHERE}.as_count()"
 HEARTBEAT = f"avg:executor.heartbeat.latency{WHERE}"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def monitor(make, slug, env="prod", **changes):

@@ -6,12 +6,11 @@ import pytest
 
 from policies.alerting.alerting_monitor_enforce_pagerduty_routing import META
 from tests.support import policies_alerting as shapes
+from tests.support.policies import message_for
 
 NAME = META.name
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def service_object(make, env="prod", name=None):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from policies.credentials.credentials_cloudrun_disallow_literal_secrets import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -14,9 +15,7 @@ JOB = "gcp:cloudrunv2/job:Job"
 CANARY = "canary-7f3a9c1e-literal-api-key-value"
 REF = {"secretKeyRef": {"secret": "acme-prod-gemini-api-key", "version": "latest"}}
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def literal(env: str) -> str:

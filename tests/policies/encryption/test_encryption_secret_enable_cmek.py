@@ -5,21 +5,18 @@ from __future__ import annotations
 import pytest
 
 from policies.encryption.encryption_secret_enable_cmek import META
+from tests.support.policies import inputs_given, message_for
 
 NAME = META.name
 SECRET = "gcp:secretmanager/secret:Secret"
 KEY = "projects/acme-cp-prod/locations/global/keyRings/acme-prod-vault/cryptoKeys/acme-prod-vault"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def secret(make, replication):
     """The JWT secret with ``replication`` (left out when None)."""
-    inputs = {"secretId": "acme-prod-jwt-secret"}
-    if replication is not None:
-        inputs["replication"] = replication
+    inputs = inputs_given(secretId="acme-prod-jwt-secret", replication=replication)
     return make(SECRET, "vault-jwt-secret", inputs)
 
 

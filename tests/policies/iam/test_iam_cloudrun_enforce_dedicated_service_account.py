@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.iam.iam_cloudrun_enforce_dedicated_service_account import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -12,9 +13,7 @@ JOB = "gcp:cloudrunv2/job:Job"
 POOL = "gcp:cloudrunv2/workerPool:WorkerPool"
 SA = "acme-prod-agent-sa@acme-cp-prod.iam.gserviceaccount.com"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def workload(make, kind, account=SA):
