@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from policies._lib.meta import Meta
 from preflight.analyzer.results import StackResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +66,20 @@ def snapshot(resources: list[dict[str, Any]], stack: str = "prod") -> dict[str, 
     root = make_resource("pulumi:pulumi:Stack", f"{PROJECT}-{stack}", stack=stack, custom=False)
     root["urn"], root["parent"] = stack_urn(stack), None
     return {"project": PROJECT, "stack": stack, "resources": [root, *resources]}
+
+
+def inputs_given(**inputs: Any) -> dict[str, Any]:
+    """Resource inputs with each property given as None left out, as a missing property is."""
+    return {key: value for key, value in inputs.items() if value is not None}
+
+
+def message_for(meta: Meta) -> Callable[[str], str]:
+    """``msg(detail)``: the message ``meta``'s policy reports, its description then ``detail``."""
+
+    def msg(detail: str) -> str:
+        return f"{meta.description}\n{detail}"
+
+    return msg
 
 
 @dataclass

@@ -8,14 +8,13 @@ import pytest
 
 from policies.alerting.alerting_downtime_missing_maintenance_window import META
 from tests.support import policies_alerting as shapes
+from tests.support.policies import message_for
 
 NAME = META.name
 PROD = "Sundays 03:00-05:00 UTC"
 STAGING = "Saturdays 02:00-04:00 UTC"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def downtime(make, env="prod", name=None, **changes):

@@ -8,14 +8,13 @@ import pytest
 
 from policies.alerting.alerting_escalation_enforce_playbook_order import META
 from tests.support import policies_alerting as shapes
+from tests.support.policies import message_for
 
 NAME = META.name
 PLAYBOOK = "primary on-call → secondary on-call → incident commander"
 ROLES = ["primary", "secondary", "incident-commander"]
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def schedules(make, with_ids=True, roles=ROLES):

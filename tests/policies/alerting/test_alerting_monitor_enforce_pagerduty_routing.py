@@ -6,12 +6,11 @@ import pytest
 
 from policies.alerting.alerting_monitor_enforce_pagerduty_routing import META
 from tests.support import policies_alerting as shapes
+from tests.support.policies import message_for
 
 NAME = META.name
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def service_object(make, env="prod", name=None):
@@ -41,6 +40,14 @@ def must_page(severity: str, where: str, services: str = "acme-prod-oncall-servi
     return msg(
         f"severity {severity} {where} must page: mention @pagerduty-<service> in the message "
         f"(PagerDuty services: {services})"
+    )
+
+
+def unknown_service(handle: str, known: str = "acme-prod-oncall-service") -> str:
+    return msg(
+        f"{handle} names no PagerDuty service that Datadog knows: use @pagerduty-<service> with "
+        f"one of: {known} (a datadog.pagerduty.ServiceObject of the stack, or pagerDutyServices "
+        "in the policy config)"
     )
 
 
@@ -109,15 +116,7 @@ def test_handle_of_an_unknown_service_is_rejected(analyze, make, handle):
     )
     resource = monitor(make, "sse-heartbeat", message=text)
     assert analyze([service_object(make), resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                f"{handle} names no PagerDuty service that Datadog knows: use "
-                "@pagerduty-<service> with one of: acme-prod-oncall-service (a "
-                "datadog.pagerduty.ServiceObject of the stack, or pagerDutyServices in the "
-                "policy config)"
-            ),
-        )
+        (resource["urn"], unknown_service(handle))
     ]
 
 
@@ -127,12 +126,7 @@ def test_services_known_outside_the_stack_are_configurable(analyze, make):
     assert without.of(NAME) == [
         (
             resource["urn"],
-            msg(
-                "@pagerduty-acme-prod-oncall-service names no PagerDuty service that Datadog "
-                "knows: use @pagerduty-<service> with one of: none in the stack (a "
-                "datadog.pagerduty.ServiceObject of the stack, or pagerDutyServices in the "
-                "policy config)"
-            ),
+            unknown_service("@pagerduty-acme-prod-oncall-service", known="none in the stack"),
         )
     ]
     configured = {NAME: {"pagerDutyServices": ["acme-prod-oncall-service"]}}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from policies.audit.audit_logbucket_configure_hot_retention import META
+from tests.support.policies import message_for
 
 NAME = META.name
 LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def log_bucket(make, name="logs-hot", days=30):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies.audit.audit_project_missing_data_access_logs import META
+from tests.support.policies import message_for
 
 NAME = META.name
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
@@ -13,9 +14,7 @@ SERVICES = [
     "storage.googleapis.com",
 ]
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def audit(make, service, types=("ADMIN_READ", "DATA_READ", "DATA_WRITE")):

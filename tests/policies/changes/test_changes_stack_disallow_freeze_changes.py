@@ -13,7 +13,7 @@ import pytest
 
 from policies.changes.changes_stack_disallow_freeze_changes import META
 from preflight.analyzer.config import PolicyConfigError
-from tests.support.policies import load_config
+from tests.support.policies import load_config, message_for
 
 NAME = META.name
 Q4_2026 = "Q4 2026 weeks 12-13, 2026-12-17 to 2026-12-31 UTC"
@@ -22,9 +22,7 @@ OVERRIDE_HINT = (
     "policy's config"
 )
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def frozen(stamp: str, freeze: str = Q4_2026, reopens: str = "2027-01-01") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.credentials.credentials_accessor_enforce_service_account_members import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
@@ -12,9 +13,7 @@ PROJECT_BINDING = "gcp:projects/iAMBinding:IAMBinding"
 ACCESSOR = "roles/secretmanager.secretAccessor"
 SA = "serviceAccount:acme-prod-agent-sa@acme-cp-prod.iam.gserviceaccount.com"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def grant(make, member=SA, role=ACCESSOR):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from policies.credentials.credentials_cloudrun_disallow_literal_secrets import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -14,9 +15,15 @@ JOB = "gcp:cloudrunv2/job:Job"
 CANARY = "canary-7f3a9c1e-literal-api-key-value"
 REF = {"secretKeyRef": {"secret": "acme-prod-gemini-api-key", "version": "latest"}}
 
+msg = message_for(META)
 
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+
+def literal(env: str) -> str:
+    """The message for the literal value of ``env`` (its path and name)."""
+    return msg(
+        f"{env} has a literal value: reference a Secret Manager secret with "
+        "valueSource.secretKeyRef instead"
+    )
 
 
 def service(make, envs):
@@ -46,58 +53,45 @@ def test_compliant_baseline_passes(analyze, make):
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("envs", "overrides", "env"),
     [
-        "GEMINI_API_KEY",
-        "SUPABASE_SERVICE_ROLE_KEY",
-        "JWT_SECRET",
-        "DB_PASSWORD",
-        "OAUTH_TOKEN",
-        "sentry-dsn",
+        *[
+            pytest.param([{"name": name, "value": CANARY}], None, name, id=name)
+            for name in [
+                "GEMINI_API_KEY",
+                "SUPABASE_SERVICE_ROLE_KEY",
+                "JWT_SECRET",
+                "DB_PASSWORD",
+                "OAUTH_TOKEN",
+                "sentry-dsn",
+            ]
+        ],
+        pytest.param(
+            [{"name": "COMPOSIO_API_KEY", "value": "[secret]"}],
+            None,
+            "COMPOSIO_API_KEY",
+            id="secret-marked-literal",
+        ),
+        pytest.param(
+            [{"name": "DD_API_KEY", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}],
+            None,
+            "DD_API_KEY",
+            id="unknown-literal",
+        ),
+        pytest.param(
+            [{"name": "KEYCLOAK_REALM", "value": "ops"}, {"name": "API_KEY", "value": CANARY}],
+            {NAME: {"credentialWords": ["KEYCLOAK"]}},
+            "KEYCLOAK_REALM",
+            id="configured-credential-words",
+        ),
     ],
 )
-def test_literal_credential_is_rejected_without_its_value(analyze, make, name):
-    resource = service(make, [{"name": name, "value": CANARY}])
-    checked = analyze([resource])
-    assert checked.of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                f"template.containers[0].envs[0] {name} has a literal value: reference a Secret "
-                "Manager secret with valueSource.secretKeyRef instead"
-            ),
-        )
-    ]
+def test_literal_credential_is_rejected_without_its_value(analyze, make, envs, overrides, env):
+    resource = service(make, envs)
+    checked = analyze([resource], overrides=overrides)
+    assert checked.of(NAME) == [(resource["urn"], literal(f"template.containers[0].envs[0] {env}"))]
     assert CANARY not in json.dumps([v.to_json() for v in checked.result.violations])
     assert CANARY not in json.dumps([log.to_json() for log in checked.result.logs])
-
-
-def test_secret_marked_literal_is_still_a_literal(analyze, make):
-    resource = service(make, [{"name": "COMPOSIO_API_KEY", "value": "[secret]"}])
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.containers[0].envs[0] COMPOSIO_API_KEY has a literal value: reference "
-                "a Secret Manager secret with valueSource.secretKeyRef instead"
-            ),
-        )
-    ]
-
-
-def test_unknown_literal_is_still_a_literal(analyze, make):
-    resource = service(
-        make, [{"name": "DD_API_KEY", "value": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}]
-    )
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.containers[0].envs[0] DD_API_KEY has a literal value: reference a "
-                "Secret Manager secret with valueSource.secretKeyRef instead"
-            ),
-        )
-    ]
 
 
 def test_missing_secret_reference_is_rejected_on_purpose(analyze, make):
@@ -130,13 +124,7 @@ def test_job_envs_are_checked(analyze, make):
         },
     )
     assert analyze([job]).of(NAME) == [
-        (
-            job["urn"],
-            msg(
-                "template.template.containers[0].envs[1] SUPABASE_KEY has a literal value: "
-                "reference a Secret Manager secret with valueSource.secretKeyRef instead"
-            ),
-        )
+        (job["urn"], literal("template.template.containers[0].envs[1] SUPABASE_KEY"))
     ]
 
 
@@ -146,22 +134,6 @@ def test_unknown_unrelated_values_do_not_block_the_check(analyze, make):
         "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     )
     assert len(analyze([resource]).of(NAME)) == 1
-
-
-def test_configured_words_decide_what_looks_like_a_credential(analyze, make):
-    resource = service(
-        make, [{"name": "KEYCLOAK_REALM", "value": "ops"}, {"name": "API_KEY", "value": CANARY}]
-    )
-    overrides = {NAME: {"credentialWords": ["KEYCLOAK"]}}
-    assert analyze([resource], overrides=overrides).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.containers[0].envs[0] KEYCLOAK_REALM has a literal value: reference "
-                "a Secret Manager secret with valueSource.secretKeyRef instead"
-            ),
-        )
-    ]
 
 
 def test_exclude_pattern_exempts(analyze, make):

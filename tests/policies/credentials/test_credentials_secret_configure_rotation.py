@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from policies.credentials.credentials_secret_configure_rotation import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SECRET = "gcp:secretmanager/secret:Secret"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def secret(make, **changes):

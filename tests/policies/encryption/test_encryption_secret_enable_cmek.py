@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+
 from policies.encryption.encryption_secret_enable_cmek import META
+from tests.support.policies import inputs_given, message_for
 
 NAME = META.name
 SECRET = "gcp:secretmanager/secret:Secret"
 KEY = "projects/acme-cp-prod/locations/global/keyRings/acme-prod-vault/cryptoKeys/acme-prod-vault"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def secret(make, replication):
-    return make(
-        SECRET, "vault-jwt-secret", {"secretId": "acme-prod-jwt-secret", "replication": replication}
-    )
+    """The JWT secret with ``replication`` (left out when None)."""
+    inputs = inputs_given(secretId="acme-prod-jwt-secret", replication=replication)
+    return make(SECRET, "vault-jwt-secret", inputs)
 
 
 def auto(key=KEY):
@@ -42,47 +43,34 @@ def test_user_managed_replicas_with_keys_pass(analyze, make):
     assert analyze([secret(make, user_managed(KEY, KEY))]).of(NAME) == []
 
 
-def test_auto_replication_without_key_is_rejected(analyze, make):
-    resource = secret(make, {"auto": {}})
+GOOGLE_MANAGED = (
+    "replication.auto.customerManagedEncryption.kmsKeyName is not set, "
+    "so the secret uses Google-managed keys"
+)
+
+
+@pytest.mark.parametrize(
+    ("replication", "detail"),
+    [
+        pytest.param({"auto": {}}, GOOGLE_MANAGED, id="auto-replication-without-key"),
+        pytest.param(
+            user_managed(KEY, None),
+            "replication.userManaged.replicas[1].customerManagedEncryption.kmsKeyName is not set",
+            id="replica-without-key",
+        ),
+        # Decided: without a key name, Google-managed encryption applies.
+        pytest.param(None, GOOGLE_MANAGED, id="missing-replication-on-purpose"),
+    ],
+)
+def test_secret_without_its_key_is_rejected(analyze, make, replication, detail):
+    resource = secret(make, replication)
     checked = analyze([resource])
-    assert checked.of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "replication.auto.customerManagedEncryption.kmsKeyName is not set, "
-                "so the secret uses Google-managed keys"
-            ),
-        )
-    ]
+    assert checked.of(NAME) == [(resource["urn"], msg(detail))]
     assert checked.levels(NAME) == ["mandatory"]
 
 
-def test_replica_without_key_is_rejected(analyze, make):
-    resource = secret(make, user_managed(KEY, None))
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "replication.userManaged.replicas[1].customerManagedEncryption.kmsKeyName "
-                "is not set"
-            ),
-        )
-    ]
-
-
-def test_missing_replication_is_rejected_on_purpose(analyze, make):
-    # Decided: without a key name, Google-managed encryption applies.
-    resource = make(SECRET, "vault-jwt-secret", {"secretId": "s"})
+def test_missing_replication_is_rejected_on_purpose():
     assert META.on_missing == "violation"
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "replication.auto.customerManagedEncryption.kmsKeyName is not set, "
-                "so the secret uses Google-managed keys"
-            ),
-        )
-    ]
 
 
 def test_prod_only(analyze, make):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from policies.encryption.encryption_supabase_enforce_ssl import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"
 GENERIC = "pulumi-python:dynamic:Resource"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def settings(make, ssl=True, type_token=SETTINGS, **extra):

@@ -7,15 +7,14 @@ import json
 import pytest
 
 from policies.iam.iam_binding_disallow_primitive_roles import META
+from tests.support.policies import message_for
 
 NAME = META.name
 MEMBER = "gcp:projects/iAMMember:IAMMember"
 BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
 POLICY = "gcp:secretmanager/secretIamPolicy:SecretIamPolicy"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def baseline(make):

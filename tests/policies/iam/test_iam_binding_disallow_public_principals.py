@@ -7,15 +7,14 @@ import json
 import pytest
 
 from policies.iam.iam_binding_disallow_public_principals import META
+from tests.support.policies import message_for
 
 NAME = META.name
 RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
 RUN_BINDING = "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding"
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def invoker(make, service="acme-prod-frontend", role="roles/run.invoker", member="allUsers"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.iam.iam_cloudrun_enforce_dedicated_service_account import META
+from tests.support.policies import message_for
 
 NAME = META.name
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -12,9 +13,7 @@ JOB = "gcp:cloudrunv2/job:Job"
 POOL = "gcp:cloudrunv2/workerPool:WorkerPool"
 SA = "acme-prod-agent-sa@acme-cp-prod.iam.gserviceaccount.com"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def workload(make, kind, account=SA):
@@ -53,57 +52,46 @@ def test_missing_service_account_is_rejected_on_purpose(analyze, make, kind, pat
     ]
 
 
-def test_default_compute_account_is_rejected(analyze, make):
-    resource = workload(make, SERVICE, account="123456789012-compute@developer.gserviceaccount.com")
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.serviceAccount is the shared default service account "
-                "123456789012-compute@developer.gserviceaccount.com"
-            ),
-        )
-    ]
-
-
-def test_app_engine_default_account_is_rejected(analyze, make):
-    resource = workload(make, JOB, account="acme-cp-prod@appspot.gserviceaccount.com")
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.template.serviceAccount is the shared default service account "
-                "acme-cp-prod@appspot.gserviceaccount.com"
-            ),
-        )
-    ]
-
-
-def test_empty_service_account_is_rejected(analyze, make):
-    resource = workload(make, SERVICE, account="")
-    assert analyze([resource]).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.serviceAccount is not set, so the workload runs as the default "
-                "compute service account"
-            ),
-        )
-    ]
-
-
-def test_configured_forbidden_accounts(analyze, make):
-    resource = workload(make, SERVICE, account="shared@acme-cp-prod.iam.gserviceaccount.com")
-    overrides = {NAME: {"forbiddenServiceAccounts": ["shared@*"]}}
-    assert analyze([resource], overrides=overrides).of(NAME) == [
-        (
-            resource["urn"],
-            msg(
-                "template.serviceAccount is the shared default service account "
-                "shared@acme-cp-prod.iam.gserviceaccount.com"
-            ),
-        )
-    ]
+@pytest.mark.parametrize(
+    ("kind", "account", "overrides", "detail"),
+    [
+        pytest.param(
+            SERVICE,
+            "123456789012-compute@developer.gserviceaccount.com",
+            None,
+            "template.serviceAccount is the shared default service account "
+            "123456789012-compute@developer.gserviceaccount.com",
+            id="default-compute-account",
+        ),
+        pytest.param(
+            JOB,
+            "acme-cp-prod@appspot.gserviceaccount.com",
+            None,
+            "template.template.serviceAccount is the shared default service account "
+            "acme-cp-prod@appspot.gserviceaccount.com",
+            id="app-engine-default-account",
+        ),
+        pytest.param(
+            SERVICE,
+            "",
+            None,
+            "template.serviceAccount is not set, so the workload runs as the default "
+            "compute service account",
+            id="empty-service-account",
+        ),
+        pytest.param(
+            SERVICE,
+            "shared@acme-cp-prod.iam.gserviceaccount.com",
+            {NAME: {"forbiddenServiceAccounts": ["shared@*"]}},
+            "template.serviceAccount is the shared default service account "
+            "shared@acme-cp-prod.iam.gserviceaccount.com",
+            id="configured-forbidden-account",
+        ),
+    ],
+)
+def test_shared_service_account_is_rejected(analyze, make, kind, account, overrides, detail):
+    resource = workload(make, kind, account=account)
+    assert analyze([resource], overrides=overrides).of(NAME) == [(resource["urn"], msg(detail))]
 
 
 def test_exclude_pattern_exempts(analyze, make):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from policies.labels.labels_datadogmonitor_missing_required_tags import META
+from tests.support.policies import message_for
 
 NAME = META.name
 MONITOR = "datadog:index/monitor:Monitor"
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def monitor(make, tags):

@@ -5,21 +5,17 @@ from __future__ import annotations
 import pytest
 
 from policies.labels.labels_gcp_missing_required_labels import META
+from tests.support.policies import inputs_given, message_for
 
 NAME = META.name
 BUCKET = "gcp:storage/bucket:Bucket"
 PROD = {"environment": "prod", "data-class": "live", "managed-by": "pulumi", "component": "logs"}
 
-
-def msg(detail: str) -> str:
-    return f"{META.description}\n{detail}"
+msg = message_for(META)
 
 
 def bucket(make, labels):
-    inputs = {"name": "acme-prod-logs-archive"}
-    if labels is not None:
-        inputs["labels"] = labels
-    return make(BUCKET, "logs-archive", inputs)
+    return make(BUCKET, "logs-archive", inputs_given(name="acme-prod-logs-archive", labels=labels))
 
 
 def test_compliant_baseline_passes(analyze, make):
