@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-HOT_DAYS = 30
-"""Playbook §4: logs are kept 30 days hot."""
-ARCHIVE_DAYS = 180
-"""Playbook §4: and 180 days in cold storage."""
-AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+from bootstrap.buckets import protected_bucket
+from bootstrap.layout import ROLE_OBJECT_CREATOR, ROLE_OBJECT_VIEWER
+from controlplane.playbook import AUDIT_LOG_TYPES, LOG_ARCHIVE_DAYS, LOG_HOT_DAYS
+
 AUDIT_LOGS_FILTER = 'logName:"/logs/cloudaudit.googleapis.com%2F"'
 
 
@@ -65,19 +64,16 @@ class AuditTrail(pulumi.ComponentResource):
             project=args.project,
             location="global",
             bucket_id="_Default",
-            retention_days=HOT_DAYS,
-            description=f"Every log of the bootstrap project, {HOT_DAYS} days (playbook §4)",
+            retention_days=LOG_HOT_DAYS,
+            description=f"Every log of the bootstrap project, {LOG_HOT_DAYS} days (playbook §4)",
             opts=stateful,
         )
-        bucket = gcp.storage.Bucket(
+        bucket = protected_bucket(
             f"{name}-archive",
+            parent=self,
             name=args.archive_bucket,
             project=args.project,
-            location=args.location.upper(),
-            storage_class="STANDARD",
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+            location=args.location,
             encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=args.kms_key_id),
             lifecycle_rules=[
                 gcp.storage.BucketLifecycleRuleArgs(
@@ -85,12 +81,12 @@ class AuditTrail(pulumi.ComponentResource):
                         type="SetStorageClass", storage_class="COLDLINE"
                     ),
                     condition=gcp.storage.BucketLifecycleRuleConditionArgs(
-                        age=HOT_DAYS, matches_storage_classes=["STANDARD"]
+                        age=LOG_HOT_DAYS, matches_storage_classes=["STANDARD"]
                     ),
                 ),
                 gcp.storage.BucketLifecycleRuleArgs(
                     action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
-                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=ARCHIVE_DAYS),
+                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=LOG_ARCHIVE_DAYS),
                 ),
                 gcp.storage.BucketLifecycleRuleArgs(
                     action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
@@ -99,12 +95,8 @@ class AuditTrail(pulumi.ComponentResource):
                     ),
                 ),
             ],
-            force_destroy=False,
-            deletion_policy="PREVENT",
             labels=args.labels,
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=True, depends_on=list(args.encryption_ready)
-            ),
+            encryption_ready=args.encryption_ready,
         )
         sink = gcp.logging.ProjectSink(
             f"{name}-sink",
@@ -112,23 +104,21 @@ class AuditTrail(pulumi.ComponentResource):
             project=args.project,
             destination=f"storage.googleapis.com/{args.archive_bucket}",
             filter=AUDIT_LOGS_FILTER,
-            description=f"Audit logs to the archive (COLDLINE at {HOT_DAYS} days, deleted at "
-            f"{ARCHIVE_DAYS})",
+            description=f"Audit logs to the archive (COLDLINE at {LOG_HOT_DAYS} days, deleted at "
+            f"{LOG_ARCHIVE_DAYS})",
             unique_writer_identity=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
         )
-        gcp.storage.BucketIAMMember(
-            f"{name}-archive-writer",
-            bucket=args.archive_bucket,
-            role="roles/storage.objectCreator",
-            member=sink.writer_identity,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
-        )
-        gcp.storage.BucketIAMMember(
-            f"{name}-archive-operators",
-            bucket=args.archive_bucket,
-            role="roles/storage.objectViewer",
-            member=args.operators,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
-        )
+        readers_and_writers: list[tuple[str, str, pulumi.Input[str]]] = [
+            ("writer", ROLE_OBJECT_CREATOR, sink.writer_identity),
+            ("operators", ROLE_OBJECT_VIEWER, args.operators),
+        ]
+        for who, role, member in readers_and_writers:
+            gcp.storage.BucketIAMMember(
+                f"{name}-archive-{who}",
+                bucket=args.archive_bucket,
+                role=role,
+                member=member,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
+            )
         self.register_outputs({"archiveBucket": args.archive_bucket})

@@ -8,7 +8,7 @@ each as one line that names the stack, the key path, what was found and what to 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -23,7 +23,15 @@ from config.errors import (
     runtime_config,
     runtime_secret_keys,
 )
-from controlplane.fields import PRIMITIVE_ROLES, GroupMember, Org, ProjectId, is_region, is_role
+from controlplane.fields import (
+    PRIMITIVE_ROLES,
+    GroupMember,
+    Org,
+    ProjectId,
+    is_region,
+    is_role,
+    matching,
+)
 from controlplane.naming import Environment
 
 NAMESPACE = "controlplane-bootstrap"
@@ -88,6 +96,36 @@ IMPERSONATING_ROLES = frozenset({"roles/iam.serviceAccountUser", "roles/iam.serv
 _REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _REF_RE = re.compile(r"^refs/(heads|tags)/[^\s:~^?*\[\\]+$")
 _GITHUB_ENV_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+_PROJECT_NUMBER_RE = re.compile(r"[1-9][0-9]{5,19}")
+_PULUMI_PROJECT_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+GitRef = Annotated[str, matching(_REF_RE.match, "a full git ref such as refs/heads/main")]
+GithubEnvironment = Annotated[
+    str,
+    matching(_GITHUB_ENV_RE.match, "a GitHub environment name (letters, digits, '.', '_', '-')"),
+]
+GithubRepository = Annotated[
+    str,
+    matching(_REPOSITORY_RE.match, "owner/repo as GitHub spells it, e.g. acme/controlplane-infra"),
+]
+ProjectNumber = Annotated[
+    str,
+    matching(_PROJECT_NUMBER_RE.fullmatch, "the project number, digits only, e.g. 123456789012"),
+]
+PulumiProject = Annotated[
+    str,
+    matching(
+        _PULUMI_PROJECT_RE.fullmatch,
+        "a Pulumi project name (the `name:` of the root Pulumi.yaml)",
+    ),
+]
+KeyRegion = Annotated[
+    str,
+    matching(
+        is_region,
+        "a single region such as europe-west1 (CMEK keys must sit in the bucket's region)",
+    ),
+]
 
 
 def _check_roles(roles: tuple[str, ...], *, grantable: bool) -> tuple[str, ...]:
@@ -119,27 +157,13 @@ def _check_roles(roles: tuple[str, ...], *, grantable: bool) -> tuple[str, ...]:
 class GithubGate(Model):
     """Where in GitHub Actions a deployer may be used from, beyond the repository pin."""
 
-    ref: str | None = Field(
+    ref: GitRef | None = Field(
         default=None,
         description="Only jobs on this git ref, e.g. `refs/heads/main` (the protected branch).",
     )
-    environment: str | None = Field(
+    environment: GithubEnvironment | None = Field(
         default=None, description="Only jobs that run in this GitHub environment, e.g. `prod`."
     )
-
-    @field_validator("ref")
-    @classmethod
-    def _ref(cls, value: str | None) -> str | None:
-        if value is not None and not _REF_RE.match(value):
-            raise ValueError("a full git ref such as refs/heads/main")
-        return value
-
-    @field_validator("environment")
-    @classmethod
-    def _environment(cls, value: str | None) -> str | None:
-        if value is not None and not _GITHUB_ENV_RE.match(value):
-            raise ValueError("a GitHub environment name (letters, digits, '.', '_', '-')")
-        return value
 
 
 class EnvironmentTarget(Model):
@@ -188,16 +212,18 @@ class BootstrapConfig(Model):
     project_id: ProjectId = Field(
         description="The GCP project holding the state bucket, the keys and the CI identity."
     )
-    project_number: str = Field(
+    project_number: ProjectNumber = Field(
         description="That project's number (`gcloud projects describe <id> "
         "--format='value(projectNumber)'`)."
     )
-    location: str = Field(description="Region of the bucket and the keys, e.g. europe-west1.")
+    location: KeyRegion = Field(description="Region of the bucket and the keys, e.g. europe-west1.")
     operators_group: GroupMember = Field(
         description="The operators group as an IAM member: `group:<email>`."
     )
-    github_repository: str = Field(description="The one repository CI runs from: `owner/repo`.")
-    state_project: str = Field(
+    github_repository: GithubRepository = Field(
+        description="The one repository CI runs from: `owner/repo`."
+    )
+    state_project: PulumiProject = Field(
         default="controlplane",
         description="The Pulumi project whose environment stacks live in the bucket.",
     )
@@ -236,36 +262,6 @@ class BootstrapConfig(Model):
                 "a prefix without 'goog'/'google' and other than 'gcp' "
                 "(bucket and pool names refuse them)"
             )
-        return value
-
-    @field_validator("project_number")
-    @classmethod
-    def _number(cls, value: str) -> str:
-        if not re.fullmatch(r"[1-9][0-9]{5,19}", value):
-            raise ValueError("the project number, digits only, e.g. 123456789012")
-        return value
-
-    @field_validator("location")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        if not is_region(value):
-            raise ValueError(
-                "a single region such as europe-west1 (CMEK keys must sit in the bucket's region)"
-            )
-        return value
-
-    @field_validator("github_repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        if not _REPOSITORY_RE.match(value):
-            raise ValueError("owner/repo as GitHub spells it, e.g. acme/controlplane-infra")
-        return value
-
-    @field_validator("state_project")
-    @classmethod
-    def _state_project(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", value):
-            raise ValueError("a Pulumi project name (the `name:` of the root Pulumi.yaml)")
         return value
 
     @field_validator("deployer_roles")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from bootstrap.buckets import protected_bucket
 from bootstrap.layout import Condition, policy_data
 
 SECONDS_PER_DAY = 86_400
@@ -54,15 +55,12 @@ class StateBackend(pulumi.ComponentResource):
         self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("controlplane:bootstrap:StateBackend", name, None, opts)
-        self.bucket = gcp.storage.Bucket(
+        self.bucket = protected_bucket(
             f"{name}-bucket",
+            parent=self,
             name=args.bucket,
             project=args.project,
-            location=args.location.upper(),
-            storage_class="STANDARD",
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+            location=args.location,
             encryption=gcp.storage.BucketEncryptionArgs(
                 default_kms_key_name=args.kms_key_id,
                 # Every new object must use the CMEK key: no Google-managed or customer-supplied.
@@ -89,12 +87,8 @@ class StateBackend(pulumi.ComponentResource):
             soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(
                 retention_duration_seconds=args.soft_delete_days * SECONDS_PER_DAY
             ),
-            force_destroy=False,
-            deletion_policy="PREVENT",
             labels=args.labels,
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=True, depends_on=list(args.encryption_ready)
-            ),
+            encryption_ready=args.encryption_ready,
         )
         gcp.storage.BucketIAMPolicy(
             f"{name}-iam",

@@ -7,10 +7,18 @@ depends on ``services``: that cross-key rule is validated in
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, field_validator
 
 from config.base import Model
 from config.common import ENV_RE
+from controlplane.fields import matching
+
+EnvVarName = Annotated[
+    str, matching(ENV_RE.match, "an env var name like COMPOSIO_API_KEY (A-Z, 0-9, _)")
+]
+"""The name of the environment variable a secret's readers see it as."""
 
 MAINTENANCE_READER = "maintenance"
 """Reader name of the maintenance jobs' service account in ``secrets[].readers``."""
@@ -33,7 +41,7 @@ class SecretSpec(Model):
         pattern=r"^[a-z][a-z0-9-]{0,39}$", description="Catalogue name, e.g. composio-api-key."
     )
     description: str = Field(min_length=1, description="What it is; shown in .env.example.")
-    env_var: str = Field(description="Environment variable the readers see it as.")
+    env_var: EnvVarName = Field(description="Environment variable the readers see it as.")
     readers: list[str] = Field(
         min_length=1,
         description="Service names (keys of controlplane:services) or `maintenance` that read it.",
@@ -45,13 +53,6 @@ class SecretSpec(Model):
         "adds versions.",
     )
     local: bool = Field(default=True, description="List it in the Local .env.example.")
-
-    @field_validator("env_var")
-    @classmethod
-    def _env_var(cls, value: str) -> str:
-        if not ENV_RE.match(value):
-            raise ValueError("an env var name like COMPOSIO_API_KEY (A-Z, 0-9, _)")
-        return value
 
     @field_validator("readers")
     @classmethod

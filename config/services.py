@@ -8,24 +8,31 @@ least :data:`PROD_MIN_INSTANCES` instances warm.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from config.base import IamBindings, Model, Problem
 from config.common import ENV_RE, Located, PinnedImage, raise_at
-from controlplane.fields import is_role
+from controlplane.fields import is_role, matching
 
 PROD_MIN_INSTANCES = 2
 
 _CREDENTIAL_RE = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)")
 _PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+_PATH_RE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+HttpPath = Annotated[
+    str,
+    matching(_PATH_RE.match, "an absolute HTTP path such as /healthz (no query string, no host)"),
+]
+"""An absolute HTTP path without query string or host."""
 
 
 class ProbeSpec(Model):
     """An HTTP probe of a Cloud Run container (startup or liveness)."""
 
-    path: str = Field(
+    path: HttpPath = Field(
         default="/healthz", description="HTTP path the probe requests, e.g. `/healthz`."
     )
     initial_delay_seconds: int = Field(
@@ -38,13 +45,6 @@ class ProbeSpec(Model):
     failure_threshold: int = Field(
         default=3, ge=1, le=100, description="Consecutive failures before the container fails."
     )
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not re.match(r"^/[A-Za-z0-9._~/-]*$", value):
-            raise ValueError("an absolute HTTP path such as /healthz (no query string, no host)")
-        return value
 
     @model_validator(mode="after")
     def _timeout_within_period(self) -> ProbeSpec:

@@ -8,6 +8,7 @@ message tells the operator what to write instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -41,33 +42,33 @@ def is_role(value: str, *, custom: bool = True) -> bool:
     )
 
 
-def _region(value: str) -> str:
-    if not is_region(value):
-        raise ValueError("a GCP region such as europe-west1")
-    return value
+def matching(test: Callable[[str], object], expected: str) -> AfterValidator:
+    """A field validator: the value when ``test(value)`` holds, else ``expected`` as the error.
+
+    ``test`` is usually a compiled pattern's ``match`` or ``fullmatch``; ``expected`` says what
+    to write instead (the error formatter prints it after ``expected``).
+    """
+
+    def check(value: str) -> str:
+        if not test(value):
+            raise ValueError(expected)
+        return value
+
+    return AfterValidator(check)
 
 
-def _project_id(value: str) -> str:
-    if not PROJECT_ID_RE.match(value):
-        raise ValueError(
-            "a GCP project id: 6-30 lowercase letters, digits or '-', starting with a letter"
-        )
-    return value
-
-
-def _group_member(value: str) -> str:
-    if not GROUP_MEMBER_RE.match(value):
-        raise ValueError("a group as an IAM member, e.g. group:sre@example.com")
-    return value
-
-
-def _org(value: str) -> str:
-    if not ORG_RE.match(value):
-        raise ValueError("2-10 lowercase letters or digits starting with a letter, e.g. acme")
-    return value
-
-
-Region = Annotated[str, AfterValidator(_region)]
-ProjectId = Annotated[str, AfterValidator(_project_id)]
-GroupMember = Annotated[str, AfterValidator(_group_member)]
-Org = Annotated[str, AfterValidator(_org)]
+Region = Annotated[str, matching(is_region, "a GCP region such as europe-west1")]
+ProjectId = Annotated[
+    str,
+    matching(
+        PROJECT_ID_RE.match,
+        "a GCP project id: 6-30 lowercase letters, digits or '-', starting with a letter",
+    ),
+]
+GroupMember = Annotated[
+    str, matching(GROUP_MEMBER_RE.match, "a group as an IAM member, e.g. group:sre@example.com")
+]
+Org = Annotated[
+    str,
+    matching(ORG_RE.match, "2-10 lowercase letters or digits starting with a letter, e.g. acme"),
+]

@@ -38,6 +38,8 @@ LOG_HOT_DAYS = 30
 """Playbook §4: days logs stay hot (searchable)."""
 LOG_ARCHIVE_DAYS = 180
 """Playbook §4: days logs are kept in cold storage."""
+AUDIT_LOG_TYPES: tuple[str, ...] = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+"""Playbook §6: the audit logs turned on: admin reads and data-access reads and writes."""
 
 Severity = Literal["critical", "high", "informational"]
 """Alert severities of playbook §4, most urgent first."""

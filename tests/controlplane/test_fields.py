@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import pytest
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from bootstrap.config import validate as validate_bootstrap
 from config.errors import ConfigError
 from config.stack import validate as validate_stack
-from controlplane.fields import is_region, is_role
+from controlplane.fields import is_region, is_role, matching
 from preflight.cli import ROOT
 from preflight.synth import Project, stack_config
 
@@ -26,6 +28,19 @@ def test_real_regions_are_regions(region):
 @pytest.mark.parametrize("value", NOT_REGIONS)
 def test_other_text_is_not_a_region(value):
     assert not is_region(value)
+
+
+def test_matching_passes_a_good_value_through_and_names_what_to_write_for_a_bad_one():
+    class Sample(BaseModel):
+        value: Annotated[str, matching(is_region, "a region such as europe-west1")]
+
+    assert Sample(value="europe-west1").value == "europe-west1"
+    with pytest.raises(ValidationError) as err:
+        Sample(value="eu")
+    (error,) = err.value.errors()
+    assert error["type"] == "value_error"
+    assert error["loc"] == ("value",)
+    assert error["msg"] == "Value error, a region such as europe-west1"
 
 
 @pytest.mark.parametrize(
