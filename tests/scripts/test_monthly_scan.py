@@ -85,6 +85,14 @@ def logged(tools: dict[str, str]) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
+def revisions(tmp_path: Path, tools: dict[str, str], repo: str, answers: dict[str, Any]) -> Any:
+    """``monthly_scan.py revisions`` for ``repo`` with the gh double answering ``answers``."""
+    Path(tools["FAKE_GH_API"]).write_text(json.dumps(answers))
+    return run_script(
+        "monthly_scan", "revisions", "--repo", repo, "--main-sha", MAIN, cwd=tmp_path, env=tools
+    )
+
+
 def test_revisions_are_main_and_each_environments_last_successful_deployment(
     tmp_path: Path, tools: dict[str, str]
 ) -> None:
@@ -95,10 +103,7 @@ def test_revisions_are_main_and_each_environments_last_successful_deployment(
         **deployments(repo, "staging", [(30, MAIN, "failure"), (20, STAGING, "success")]),
         **deployments(repo, "prod", [(21, STAGING, "in_progress"), (10, PROD_OLD, "success")]),
     }
-    Path(tools["FAKE_GH_API"]).write_text(json.dumps(answers))
-    done = run_script(
-        "monthly_scan", "revisions", "--repo", repo, "--main-sha", MAIN, cwd=tmp_path, env=tools
-    )
+    done = revisions(tmp_path, tools, repo, answers)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("matrix=") and done.stdout.count("\n") == 1
     assert json.loads(done.stdout.removeprefix("matrix=")) == {
@@ -119,10 +124,7 @@ def test_an_environment_never_deployed_is_left_out_with_a_note(
         **deployments(repo, "staging", [(5, MAIN, "failure")]),
         **deployments(repo, "prod", [(6, MAIN, "success")]),
     }
-    Path(tools["FAKE_GH_API"]).write_text(json.dumps(answers))
-    done = run_script(
-        "monthly_scan", "revisions", "--repo", repo, "--main-sha", MAIN, cwd=tmp_path, env=tools
-    )
+    done = revisions(tmp_path, tools, repo, answers)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.removeprefix("matrix=")) == {
         "include": [{"label": "main-prod", "ref": MAIN}]
@@ -132,10 +134,7 @@ def test_an_environment_never_deployed_is_left_out_with_a_note(
 
 
 def test_a_failing_github_api_is_one_line_and_exit_1(tmp_path: Path, tools: dict[str, str]):
-    Path(tools["FAKE_GH_API"]).write_text("{}")
-    done = run_script(
-        "monthly_scan", "revisions", "--repo", "a/b", "--main-sha", MAIN, cwd=tmp_path, env=tools
-    )
+    done = revisions(tmp_path, tools, "a/b", {})
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         "monthly scan: error: gh api repos/a/b/deployments?environment=dev&per_page=30 "
