@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from preflight import synth as synth_mod
-from preflight.cli import EXIT_USAGE, ROOT, UsageError, error, progress
+from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
 
 
 def _stacks(args: argparse.Namespace) -> list[str]:
@@ -26,12 +26,7 @@ def _add_stack_args(parser: argparse.ArgumentParser, allow_all: bool = True) -> 
     group.add_argument("--stack", help="stack name (dev, staging, prod)")
     if allow_all:
         group.add_argument("--all", action="store_true", help="every stack of the project")
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=ROOT,
-        help="Pulumi project directory (default: the repository root; e.g. bootstrap)",
-    )
+    add_project_argument(parser, example="bootstrap")
 
 
 def cmd_synth(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ commands default to.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -22,6 +23,15 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """Bad command-line input or configuration: one line, exit code 2."""
+
+
+def add_project_argument(parser: argparse.ArgumentParser, *, example: str | None = None) -> None:
+    """``--project DIR``: the Pulumi project a command reads, the repository root by default;
+    ``example`` names another project of the repository in the help."""
+    default = "the repository root" + (f"; e.g. {example}" if example else "")
+    parser.add_argument(
+        "--project", type=Path, default=ROOT, help=f"Pulumi project directory (default: {default})"
+    )
 
 
 def progress(message: str, *, command: str = "preflight") -> None:

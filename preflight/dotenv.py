@@ -18,7 +18,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.runtime import RUNTIME_KEYS, RuntimeSections
-from preflight.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, ROOT, UsageError, error
+from preflight.cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATIONS,
+    UsageError,
+    add_project_argument,
+    error,
+)
 from preflight.generated import Outcome, write_or_check
 from preflight.synth import Project, stack_config
 
@@ -91,12 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_STACK,
         help=f"stack whose catalogue describes Local (default: {DEFAULT_STACK})",
     )
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=ROOT,
-        help="Pulumi project directory (default: the repository root)",
-    )
+    add_project_argument(parser)
     parser.add_argument(
         "--output", type=Path, help=f"file to write or check (default: <project>/{FILE_NAME})"
     )

@@ -157,6 +157,11 @@ class Verdict:
     warning: bool = False
 
 
+def _newest(records: list[ChangeRecord]) -> ChangeRecord:
+    """The most recently announced of ``records``."""
+    return max(records, key=lambda r: r.announced_at)
+
+
 def check(
     records: list[ChangeRecord],
     stack: str,
@@ -178,7 +183,7 @@ def check(
     emergencies = [r for r in candidates if r.emergency and now - r.announced_at <= MAX_AGE]
     announced = [r for r in candidates if NOTICE <= now - r.announced_at <= MAX_AGE]
     if announced:
-        record = max(announced, key=lambda r: r.announced_at)
+        record = _newest(announced)
         return Verdict(
             True,
             f"{stack}: announced {_when(record.announced_at)} "
@@ -186,7 +191,7 @@ def check(
             f"{record.summary}",
         )
     if emergencies:
-        record = max(emergencies, key=lambda r: r.announced_at)
+        record = _newest(emergencies)
         return Verdict(
             True,
             f"{stack}: 48-hour notice overridden by changes/{record.path.name}: {record.emergency}",
@@ -194,7 +199,7 @@ def check(
         )
     recent = [r for r in candidates if now - r.announced_at < NOTICE]
     if recent:
-        record = max(recent, key=lambda r: r.announced_at)
+        record = _newest(recent)
         return Verdict(
             False,
             f"{stack}: changes/{record.path.name} was announced {_when(record.announced_at)}, "

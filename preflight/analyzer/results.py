@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+def _camel_case_fields(record: Any) -> dict[str, str]:
+    """A result record as the engine's JSON names it: every field in declaration order, its name
+    in camelCase (``policy_pack_version`` -> ``policyPackVersion``)."""
+    return {_camel_case(f.name): getattr(record, f.name) for f in fields(record)}
+
+
+def _camel_case(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 @dataclass(frozen=True)
@@ -14,7 +26,7 @@ class LogEntry:
     urn: str
 
     def to_json(self) -> dict[str, str]:
-        return {"level": self.level, "message": self.message, "urn": self.urn}
+        return _camel_case_fields(self)
 
 
 @dataclass(frozen=True)
@@ -31,16 +43,7 @@ class Violation:
     message: str
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "policyName": self.policy_name,
-            "policyPack": self.policy_pack,
-            "policyPackVersion": self.policy_pack_version,
-            "enforcementLevel": self.enforcement_level,
-            "severity": self.severity,
-            "urn": self.urn,
-            "description": self.description,
-            "message": self.message,
-        }
+        return _camel_case_fields(self)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class NotApplicable:
     reason: str
 
     def to_json(self) -> dict[str, str]:
-        return {"policyName": self.policy_name, "urn": self.urn, "reason": self.reason}
+        return _camel_case_fields(self)
 
 
 @dataclass

@@ -57,6 +57,17 @@ def _type_from_urn(urn: str) -> str:
     return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
+def _identity(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """The urn, type and name fields of a resource's analyzer message (the name taken from the
+    URN when the record has none)."""
+    urn = resource["urn"]
+    return {
+        "urn": urn,
+        "type": resource["type"],
+        "name": str(resource.get("name") or _name_from_urn(urn)),
+    }
+
+
 def options(resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
     """Resource options as the engine sends them (``protect``, ``parent``, ...)."""
     delete_before_replace = bool(resource.get("deleteBeforeReplace", False))
@@ -109,9 +120,7 @@ class Marshaller:
 
     def analyze_request(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
         request = analyzer_pb2.AnalyzeRequest(
-            urn=resource["urn"],
-            type=resource["type"],
-            name=str(resource.get("name") or _name_from_urn(resource["urn"])),
+            **_identity(resource),
             properties=self.props(resource),
             options=options(resource),
         )
@@ -124,9 +133,7 @@ class Marshaller:
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in self.resources:
             item = analyzer_pb2.AnalyzerResource(
-                urn=resource["urn"],
-                type=resource["type"],
-                name=str(resource.get("name") or _name_from_urn(resource["urn"])),
+                **_identity(resource),
                 properties=self.stack_props(resource),
                 options=options(resource),
                 parent=str(resource.get("parent") or ""),

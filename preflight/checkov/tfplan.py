@@ -33,7 +33,7 @@ from typing import Any
 
 from preflight.checkov.mapping import TfplanError, load_mapping
 from preflight.cli import progress
-from preflight.snapshot import UNKNOWN, is_secret_marker
+from preflight.snapshot import UNKNOWN, SnapshotError, is_secret_marker, load
 
 # checkov only requires the key to exist; this is the plan format the export follows.
 FORMAT_VERSION = "1.2"
@@ -93,6 +93,24 @@ def _is_dropped(value: Any) -> str | None:
     return None
 
 
+def _put(
+    key: str,
+    converted: tuple[Any, Any, Any],
+    values: dict[str, Any],
+    unknown: dict[str, Any],
+    sensitive: dict[str, Any],
+) -> None:
+    """File one converted (value, unknown, sensitive) triple under ``key``, leaving out what is
+    empty: no value, nothing unknown, nothing sensitive."""
+    value, unk, sens = converted
+    if value is not None:
+        values[key] = value
+    if unk:
+        unknown[key] = unk
+    if sens:
+        sensitive[key] = sens
+
+
 class _Converter:
     """Converts one resource's inputs; collects unknown/sensitive markers and unmapped paths."""
 
@@ -106,15 +124,11 @@ class _Converter:
         if dropped:
             return None, dropped == "unknown", dropped == "secret"
         if isinstance(value, Mapping):
-            out, unk, sens = {}, {}, {}
+            out: dict[str, Any] = {}
+            unk: dict[str, Any] = {}
+            sens: dict[str, Any] = {}
             for key, item in value.items():
-                v, u, s = self.plain(item)
-                if v is not None:
-                    out[key] = v
-                if u:
-                    unk[key] = u
-                if s:
-                    sens[key] = s
+                _put(key, self.plain(item), out, unk, sens)
             return (out or None), (unk or None), (sens or None)
         if isinstance(value, list):
             out_list, unk_list, sens_list = [], [], []
@@ -187,13 +201,7 @@ class _Converter:
                 if any(sens_items):
                     sensitive[tf] = sens_items
             else:
-                v, u, s = self.plain(raw)
-                if v is not None:
-                    values[tf] = v
-                if u:
-                    unknown[tf] = u
-                if s:
-                    sensitive[tf] = s
+                _put(tf, self.plain(raw), values, unknown, sensitive)
         return values, unknown, sensitive
 
 
@@ -340,15 +348,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_snapshot(args: argparse.Namespace) -> Mapping[str, Any]:
     if args.snapshot is not None:
         try:
-            loaded: Mapping[str, Any] = json.loads(args.snapshot.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise TfplanError(f"snapshot file {args.snapshot} not found") from exc
-        except json.JSONDecodeError as exc:
-            raise TfplanError(
-                f"snapshot file {args.snapshot} is not JSON (line {exc.lineno}): "
-                "pass the output of `python -m preflight synth --stack NAME`"
-            ) from exc
-        return loaded
+            return load(args.snapshot)
+        except SnapshotError as exc:
+            raise TfplanError(str(exc)) from None
     from preflight.synth import synthesize
 
     return synthesize([args.stack])[args.stack]

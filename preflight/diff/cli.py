@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import synth as synth_mod
-from preflight.cli import EXIT_USAGE, ROOT, UsageError, error, progress
+from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
 from preflight.diff.compare import diff_snapshots
 from preflight.diff.gitbase import (
     base_worktree,
@@ -65,12 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json-out", type=Path, metavar="FILE", help="also write the JSON report")
     parser.add_argument("--skip-policy", action="store_true", help="do not compare policy results")
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=ROOT,
-        help="Pulumi project directory (default: the repository root; e.g. bootstrap)",
-    )
+    add_project_argument(parser, example="bootstrap")
 
 
 def _head_stacks(project: Path) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from preflight.cli import EXIT_OK, ROOT, UsageError, progress
+from preflight.cli import EXIT_OK, UsageError, add_project_argument, progress
 from preflight.generated import Outcome, shown, write_or_check
 from preflight.graph.kinds import LABELS
 from preflight.graph.layouts import component_diagram
@@ -79,12 +79,7 @@ def write_docs(check: bool, snapshots: Mapping[str, Mapping[str, Any]] | None = 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", help="stack name (dev, staging, prod)")
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=ROOT,
-        help="Pulumi project directory (default: the repository root)",
-    )
+    add_project_argument(parser)
     parser.add_argument(
         "--format", dest="fmt", choices=FORMATS, default="mermaid", help="default: mermaid"
     )

@@ -102,6 +102,12 @@ def _walk(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, .
             yield from _walk(item, path)
 
 
+def _put(index: dict[str, str], name: str | None, urn: str) -> None:
+    """Index ``urn`` under the name an input gave it; an input that names nothing adds nothing."""
+    if name:
+        index[name] = urn
+
+
 class _Index:
     """Look-ups from the names that inputs use to the URNs of the resources they name."""
 
@@ -124,9 +130,7 @@ class _Index:
                 if account and project:
                     self.sa_by_email[f"{account}@{project}.iam.gserviceaccount.com"] = urn
             elif token == SECRET:
-                secret_id = _text(inputs.get("secretId"))
-                if secret_id:
-                    self.secret_by_id[secret_id] = urn
+                _put(self.secret_by_id, _text(inputs.get("secretId")), urn)
             elif token in RUNNERS:
                 name = _text(inputs.get("name"))
                 if name:
@@ -143,21 +147,13 @@ class _Index:
                 if isinstance(tags, list):
                     self.monitor_tags[urn] = {t for t in tags if isinstance(t, str)}
             elif token == PD_SERVICE:
-                name = _text(inputs.get("name"))
-                if name:
-                    self.pd_service_by_name[name] = urn
+                _put(self.pd_service_by_name, _text(inputs.get("name")), urn)
             elif token == DD_PAGERDUTY_SERVICE:
-                name = _text(inputs.get("serviceName"))
-                if name:
-                    self.dd_pd_object_by_name[name] = urn
+                _put(self.dd_pd_object_by_name, _text(inputs.get("serviceName")), urn)
             elif token == LOG_BUCKET:
-                bucket_id = _text(inputs.get("bucketId"))
-                if bucket_id:
-                    self.sink_target_by_name[bucket_id] = urn
+                _put(self.sink_target_by_name, _text(inputs.get("bucketId")), urn)
             elif token == STORAGE_BUCKET:
-                name = _text(inputs.get("name"))
-                if name:
-                    self.sink_target_by_name[name] = urn
+                _put(self.sink_target_by_name, _text(inputs.get("name")), urn)
 
     def sa_for(self, value: Any) -> str | None:
         """The service account a value names: its e-mail or ``serviceAccount:<email>``."""

@@ -27,6 +27,7 @@ from preflight.diff.policies import compare_policies, policy_runner
 from preflight.diff.render import MARKDOWN_LIMIT
 from preflight.snapshot import UNKNOWN
 from tests.support.git import git
+from tests.support.resource_records import record
 
 KEY = b"test-fingerprint-key"
 CANARIES = ("canary-gemini-old-3f9a", "canary-gemini-new-77b1", "canary-composio-c0ffee")
@@ -48,24 +49,17 @@ def res(
     **options: Any,
 ) -> dict[str, Any]:
     qualified = f"{parent_type}${type_}" if parent_type else type_
-    return {
-        "urn": f"urn:pulumi:{stack}::controlplane::{qualified}::{name}",
-        "type": type_,
-        "name": name,
-        "custom": not type_.startswith("controlplane:"),
-        "parent": None,
-        "provider": None,
-        "inputs": inputs,
-        "protect": False,
-        "retainOnDelete": False,
-        "deleteBeforeReplace": False,
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "additionalSecretOutputs": [],
-        "dependencies": [],
-        "propertyDependencies": {},
-        **options,
-    }
+    plain = record(
+        f"urn:pulumi:{stack}::controlplane::{qualified}::{name}",
+        type_,
+        name,
+        custom=not type_.startswith("controlplane:"),
+        parent=None,
+        inputs=inputs,
+        dependencies=[],
+        property_dependencies={},
+    )
+    return {**plain, **options}
 
 
 def snapshot(stack: str, resources: list[dict[str, Any]]) -> dict[str, Any]:

@@ -35,6 +35,13 @@ def _cli(*argv: str) -> int:
     return evidence.run(parser.parse_args(list(argv)))
 
 
+def assert_written_bundle_verifies(bundle: evidence.Bundle, target: str, capsys) -> None:
+    """Write ``bundle`` to the store at ``target``; ``evidence --verify`` then passes."""
+    write_bundle(bundle, evidence.open_store(target))
+    assert _cli("--verify", target) == 0
+    assert capsys.readouterr().out == f"{target}: verified\n"
+
+
 def test_each_stack_bundle_verifies_against_its_manifest(bundles, tmp_path: Path, capsys) -> None:
     for stack in STACKS:
         write_bundle(bundles[stack], LocalStore(tmp_path / stack))
@@ -192,9 +199,7 @@ def s3(monkeypatch) -> Iterator[str]:
 def test_s3_bundle_verifies_and_tampering_is_reported(bundles, s3, capsys) -> None:
     boto3 = importlib.import_module("boto3")
     target = f"s3://{s3}/controlplane/prod"
-    write_bundle(bundles["prod"], evidence.open_store(target))
-    assert _cli("--verify", target) == 0
-    assert capsys.readouterr().out == f"{target}: verified\n"
+    assert_written_bundle_verifies(bundles["prod"], target, capsys)
     boto3.client("s3").put_object(Bucket=s3, Key="controlplane/prod/tfplan.json", Body=b"{}")
     assert _cli("--verify", target) == 1
     out = capsys.readouterr().out
@@ -230,9 +235,7 @@ def gcs(monkeypatch) -> Iterator[str]:
 def test_gcs_bundle_verifies_and_missing_files_are_reported(bundles, gcs, capsys) -> None:
     storage = importlib.import_module("google.cloud.storage")
     target = f"gs://{gcs}/controlplane/staging"
-    write_bundle(bundles["staging"], evidence.open_store(target))
-    assert _cli("--verify", target) == 0
-    assert capsys.readouterr().out == f"{target}: verified\n"
+    assert_written_bundle_verifies(bundles["staging"], target, capsys)
     storage.Client().bucket(gcs).blob("controlplane/staging/snapshot.json").delete()
     assert _cli("--verify", target) == 1
     assert capsys.readouterr().out == f"missing: snapshot.json\n{target}: FAILED verification\n"

@@ -8,6 +8,7 @@ import json
 import random
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -77,6 +78,16 @@ class Builder:
     def resource(self, type_, name, parent, inputs, pdeps=None, depends_on=()) -> str:
         return self._add(type_, name, parent or self.root, True, inputs, pdeps or {}, depends_on)
 
+    def per_api(self, type_: str, prefix: str, parent: str | None, apis: Sequence[str]) -> None:
+        """One project-level resource of ``type_`` per Google API, named ``<prefix>-<api>``."""
+        for api in apis:
+            self.resource(
+                type_,
+                f"{prefix}-{api}",
+                parent,
+                {"project": PROJECT, "service": f"{api}.googleapis.com"},
+            )
+
     def snapshot(self) -> dict[str, Any]:
         resources = sorted(
             self.resources, key=lambda r: (r["type"] != "pulumi:pulumi:Stack", r["urn"])
@@ -102,13 +113,9 @@ def build_big() -> dict[str, Any]:
     b = Builder()
     n = f"{ORG}-{ENV}"
     # Project APIs outside any component.
-    for api in ("run", "secretmanager", "cloudscheduler"):
-        b.resource(
-            "gcp:projects/service:Service",
-            f"{n}-api-{api}",
-            None,
-            {"project": PROJECT, "service": f"{api}.googleapis.com"},
-        )
+    b.per_api(
+        "gcp:projects/service:Service", f"{n}-api", None, ("run", "secretmanager", "cloudscheduler")
+    )
     # Access list: 6 groups x 5 roles.
     access = b.component("controlplane:access:EnvironmentAccess", f"{n}-access")
     for group in ("eng", "qa", "ops", "sre", "sec", "data"):
@@ -377,13 +384,12 @@ def build_big() -> dict[str, Any]:
         },
         {"bucket": [archive], "member": [sink]},
     )
-    for service in ("run", "secretmanager", "storage", "pubsub", "cloudkms", "cloudscheduler"):
-        b.resource(
-            "gcp:projects/iAMAuditConfig:IAMAuditConfig",
-            f"{n}-logs-audit-{service}",
-            logs,
-            {"project": PROJECT, "service": f"{service}.googleapis.com"},
-        )
+    b.per_api(
+        "gcp:projects/iAMAuditConfig:IAMAuditConfig",
+        f"{n}-logs-audit",
+        logs,
+        ("run", "secretmanager", "storage", "pubsub", "cloudkms", "cloudscheduler"),
+    )
     # Observability (a component of components): on-call, monitors, SLOs, synthetics, downtime.
     obs = b.component("controlplane:observability:Observability", f"{n}-obs")
     oncall = b.component("controlplane:oncall:OnCall", f"{n}-oncall", obs)

@@ -85,20 +85,33 @@ def logged(tools: dict[str, str]) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
+def revisions(
+    tmp_path: Path,
+    tools: dict[str, str],
+    history: dict[str, list[tuple[int, str, str]]],
+    repo: str = "acme/controlplane",
+) -> Any:
+    """``monthly_scan.py revisions`` for ``repo``, the gh double answering with each environment's
+    deployments in ``history`` (id, sha, latest state; newest first)."""
+    answers: dict[str, Any] = {}
+    for environment, items in history.items():
+        answers.update(deployments(repo, environment, items))
+    Path(tools["FAKE_GH_API"]).write_text(json.dumps(answers))
+    return run_script(
+        "monthly_scan", "revisions", "--repo", repo, "--main-sha", MAIN, cwd=tmp_path, env=tools
+    )
+
+
 def test_revisions_are_main_and_each_environments_last_successful_deployment(
     tmp_path: Path, tools: dict[str, str]
 ) -> None:
-    repo = "acme/controlplane"
-    answers = {
-        **deployments(repo, "dev", [(31, MAIN, "success")]),
+    history = {
+        "dev": [(31, MAIN, "success")],
         # the newest staging deployment failed: staging still runs the one before
-        **deployments(repo, "staging", [(30, MAIN, "failure"), (20, STAGING, "success")]),
-        **deployments(repo, "prod", [(21, STAGING, "in_progress"), (10, PROD_OLD, "success")]),
+        "staging": [(30, MAIN, "failure"), (20, STAGING, "success")],
+        "prod": [(21, STAGING, "in_progress"), (10, PROD_OLD, "success")],
     }
-    Path(tools["FAKE_GH_API"]).write_text(json.dumps(answers))
-    done = run_script(
-        "monthly_scan", "revisions", "--repo", repo, "--main-sha", MAIN, cwd=tmp_path, env=tools
-    )
+    done = revisions(tmp_path, tools, history)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("matrix=") and done.stdout.count("\n") == 1
     assert json.loads(done.stdout.removeprefix("matrix=")) == {
@@ -113,16 +126,8 @@ def test_revisions_are_main_and_each_environments_last_successful_deployment(
 def test_an_environment_never_deployed_is_left_out_with_a_note(
     tmp_path: Path, tools: dict[str, str]
 ) -> None:
-    repo = "acme/controlplane"
-    answers = {
-        **deployments(repo, "dev", []),
-        **deployments(repo, "staging", [(5, MAIN, "failure")]),
-        **deployments(repo, "prod", [(6, MAIN, "success")]),
-    }
-    Path(tools["FAKE_GH_API"]).write_text(json.dumps(answers))
-    done = run_script(
-        "monthly_scan", "revisions", "--repo", repo, "--main-sha", MAIN, cwd=tmp_path, env=tools
-    )
+    history = {"dev": [], "staging": [(5, MAIN, "failure")], "prod": [(6, MAIN, "success")]}
+    done = revisions(tmp_path, tools, history)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.removeprefix("matrix=")) == {
         "include": [{"label": "main-prod", "ref": MAIN}]
@@ -132,10 +137,7 @@ def test_an_environment_never_deployed_is_left_out_with_a_note(
 
 
 def test_a_failing_github_api_is_one_line_and_exit_1(tmp_path: Path, tools: dict[str, str]):
-    Path(tools["FAKE_GH_API"]).write_text("{}")
-    done = run_script(
-        "monthly_scan", "revisions", "--repo", "a/b", "--main-sha", MAIN, cwd=tmp_path, env=tools
-    )
+    done = revisions(tmp_path, tools, {}, repo="a/b")
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         "monthly scan: error: gh api repos/a/b/deployments?environment=dev&per_page=30 "

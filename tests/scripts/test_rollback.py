@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import fake_pulumi
 from tests.support.git import git
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rollback.py"
@@ -55,31 +56,14 @@ RECORDED_HISTORY = """
 ]
 """
 
-# The CLI double: records argv, cwd and the checked-out marker file; serves the recorded
-# history with the CLI's paging; exits as the test asks; can interrupt its caller (Ctrl-C).
-DOUBLE = """\
-import json, os, signal, sys
-from pathlib import Path
-
-args = sys.argv[1:]
-marker = Path("version.txt")
-with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
-    log.write(json.dumps({
-        "argv": args,
-        "cwd": os.getcwd(),
-        "version_txt": marker.read_text().strip() if marker.exists() else None,
-    }) + "\\n")
-if args[:2] == ["stack", "history"]:
-    updates = json.loads(Path(os.environ["FAKE_PULUMI_HISTORY"]).read_text())
-    size = int(args[args.index("--page-size") + 1])
-    page = int(args[args.index("--page") + 1])
-    print(json.dumps(updates[(page - 1) * size : page * size], indent=4))
-    sys.exit(0)
+# The CLI double: besides logging calls and serving the recorded history, exits as the test
+# asks and can interrupt its caller (Ctrl-C).
+DOUBLE = fake_pulumi.program("""\
 command = args[0]
 if os.environ.get("FAKE_PULUMI_INTERRUPT") == command:
     os.kill(os.getppid(), signal.SIGINT)
 sys.exit(int(os.environ.get("FAKE_PULUMI_EXIT_" + command.upper(), "0")))
-"""
+""")
 
 
 @pytest.fixture
@@ -133,9 +117,7 @@ def run(
 
 
 def calls(world: dict[str, Any]) -> list[dict[str, Any]]:
-    if not world["log"].exists():
-        return []
-    return [json.loads(line) for line in world["log"].read_text().splitlines()]
+    return fake_pulumi.calls(world["log"])
 
 
 def assert_no_worktree_left(world: dict[str, Any]) -> None:
@@ -313,24 +295,32 @@ def test_refuses_a_version_deployed_from_a_dirty_tree_unless_allowed(world: dict
     assert calls(world)[-1]["version_txt"] == "v1"
 
 
-def test_failed_preview_stops_before_up_and_removes_the_worktree(world: dict[str, Any]) -> None:
-    done = run(world, "--stack", "prod", "--to", "4", "--yes", FAKE_PULUMI_EXIT_PREVIEW="255")
+@pytest.mark.parametrize(
+    ("env", "message", "commands"),
+    [
+        pytest.param(
+            {"FAKE_PULUMI_EXIT_PREVIEW": "255"},
+            "rollback: error: pulumi preview failed (exit 255): nothing was changed; "
+            "fix the cause above and run again",
+            ["stack", "preview"],
+            id="failed-preview-stops-before-up",
+        ),
+        pytest.param(
+            {"FAKE_PULUMI_EXIT_UP": "1"},
+            "rollback: error: pulumi up failed (exit 1): stack prod may be partly rolled back; "
+            "check `pulumi stack history --stack prod` and docs/runbooks/rollback.md",
+            ["stack", "preview", "up"],
+            id="failed-up-says-what-to-check",
+        ),
+    ],
+)
+def test_a_failed_pulumi_command_exits_1_and_removes_the_worktree(
+    world: dict[str, Any], env: dict[str, str], message: str, commands: list[str]
+) -> None:
+    done = run(world, "--stack", "prod", "--to", "4", "--yes", **env)
     assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == (
-        "rollback: error: pulumi preview failed (exit 255): nothing was changed; "
-        "fix the cause above and run again"
-    )
-    assert [c["argv"][0] for c in calls(world)] == ["stack", "preview"]
-    assert_no_worktree_left(world)
-
-
-def test_failed_up_removes_the_worktree_and_says_what_to_check(world: dict[str, Any]) -> None:
-    done = run(world, "--stack", "prod", "--to", "4", "--yes", FAKE_PULUMI_EXIT_UP="1")
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == (
-        "rollback: error: pulumi up failed (exit 1): stack prod may be partly rolled back; "
-        "check `pulumi stack history --stack prod` and docs/runbooks/rollback.md"
-    )
+    assert done.stderr.splitlines()[-1] == message
+    assert [c["argv"][0] for c in calls(world)] == commands
     assert_no_worktree_left(world)
 
 

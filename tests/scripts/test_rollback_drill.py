@@ -10,30 +10,14 @@ from typing import Any
 
 import pytest
 
+from tests.support import fake_pulumi
 from tests.support.operator_scripts import commit_all, git, init_repo, run_script, write_double
 
 NOW = "2025-07-01T09:00:00Z"
 
-# The CLI double: logs argv, cwd and the checked-out version.txt; pages the fixture history;
-# `preview` and `up` exit as FAKE_PULUMI_EXIT_<COMMAND> says and print a resource summary.
-DOUBLE = """\
-import json, os, sys
-from pathlib import Path
-
-args = sys.argv[1:]
-marker = Path("version.txt")
-with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
-    log.write(json.dumps({
-        "argv": args,
-        "cwd": os.getcwd(),
-        "version_txt": marker.read_text().strip() if marker.exists() else None,
-    }) + "\\n")
-if args[:2] == ["stack", "history"]:
-    updates = json.loads(Path(os.environ["FAKE_PULUMI_HISTORY"]).read_text())
-    size = int(args[args.index("--page-size") + 1])
-    page = int(args[args.index("--page") + 1])
-    print(json.dumps(updates[(page - 1) * size : page * size]))
-    sys.exit(0)
+# The CLI double: besides logging calls and serving the fixture history, `preview` and `up`
+# exit as FAKE_PULUMI_EXIT_<COMMAND> says and print a resource summary.
+DOUBLE = fake_pulumi.program("""\
 print("Previewing update (staging)")
 print("Policies:")
 print("    controlplane-policies@v1 (local: policies)")
@@ -41,7 +25,7 @@ print("Resources:")
 print("    ~ 2 to update")
 print("    40 unchanged")
 sys.exit(int(os.environ.get("FAKE_PULUMI_EXIT_" + args[0].upper(), "0")))
-"""
+""")
 
 
 def update(version: int, commit: str | None, result: str = "succeeded", kind: str = "update"):
@@ -113,8 +97,7 @@ def drill(world: dict[str, Any], *args: str, **env: str) -> Any:
 
 
 def calls(world: dict[str, Any]) -> list[dict[str, Any]]:
-    log = Path(world["env"]["FAKE_PULUMI_LOG"])
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return fake_pulumi.calls(Path(world["env"]["FAKE_PULUMI_LOG"]))
 
 
 def assert_no_worktree_left(world: dict[str, Any]) -> None:

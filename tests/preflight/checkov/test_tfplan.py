@@ -375,13 +375,13 @@ def test_cli_bad_snapshot_file_is_exit_2_with_one_line(tmp_path: Path) -> None:
     proc = _cli("--snapshot", str(bad))
     assert proc.returncode == 2
     assert proc.stderr == (
-        f"tfplan: snapshot file {bad} is not JSON (line 1): "
-        "pass the output of `python -m preflight synth --stack NAME`\n"
+        f"tfplan: {bad}: not valid JSON (line 1): Expecting property name enclosed in double "
+        "quotes; write it with `python -m preflight synth --stack NAME`\n"
     )
     missing = _cli("--snapshot", str(tmp_path / "nope.json"))
     assert (missing.returncode, missing.stderr) == (
         2,
-        f"tfplan: snapshot file {tmp_path / 'nope.json'} not found\n",
+        f"tfplan: {tmp_path / 'nope.json'}: cannot read it (No such file or directory)\n",
     )
 
 
