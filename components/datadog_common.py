@@ -52,19 +52,23 @@ def monitor_name(severity: Severity, title: str, naming: Naming) -> str:
     return f"[{severity}] {title} ({naming.env})"
 
 
+def notification_handle(target: str, pagerduty_service_name: str) -> str:
+    """The Datadog ``@`` handle of one routing target (``pagerduty``, ``slack:<channel>``,
+    ``email:<address>``)."""
+    if target == PAGERDUTY:
+        return f"@pagerduty-{pagerduty_service_name}"
+    if target.startswith("slack:"):
+        return f"@slack-{target.removeprefix('slack:')}"
+    return f"@{target.removeprefix('email:')}"
+
+
 def notification_handles(
     routing: RoutingSection, severity: Severity, pagerduty_service_name: str
 ) -> list[str]:
     """Datadog ``@`` handles of the targets that ``routing`` gives ``severity``."""
-    handles = []
-    for target in routing.targets(severity):
-        if target == PAGERDUTY:
-            handles.append(f"@pagerduty-{pagerduty_service_name}")
-        elif target.startswith("slack:"):
-            handles.append(f"@slack-{target.removeprefix('slack:')}")
-        else:
-            handles.append(f"@{target.removeprefix('email:')}")
-    return handles
+    return [
+        notification_handle(target, pagerduty_service_name) for target in routing.targets(severity)
+    ]
 
 
 def alert_message(
