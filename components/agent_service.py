@@ -15,12 +15,14 @@ on, the stable revision gets 100%. docs/rollout.md has the operator's steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pulumi
 import pulumi_gcp as gcp
 
+from components.cloud_run import SERVICE_ENV, container_envs
 from components.secret_vault import SecretBinding
 from config.services import ProbeSpec, ServiceSpec
 from controlplane.naming import Naming, slug
@@ -143,20 +145,7 @@ class AgentService(pulumi.ComponentResource):
         grants = args.secrets.grant(account.member) if args.secrets else []
 
         plain: dict[str, pulumi.Input[str]] = {**spec.env, **args.env}
-        envs = [
-            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(name=key, value=plain[key])
-            for key in sorted(plain)
-        ] + [
-            gcp.cloudrunv2.ServiceTemplateContainerEnvArgs(
-                name=key,
-                value_source=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs(
-                    secret_key_ref=gcp.cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                        secret=secret_env[key], version="latest"
-                    )
-                ),
-            )
-            for key in sorted(secret_env)
-        ]
+        envs = container_envs(SERVICE_ENV, plain, secret_env)
         self.traffic = traffic_plan(naming, args.service, spec, args.containment)
         service = gcp.cloudrunv2.Service(
             f"{name}-service",
@@ -191,8 +180,18 @@ class AgentService(pulumi.ComponentResource):
                             startup_cpu_boost=True,
                         ),
                         envs=envs,
-                        startup_probe=_startup_probe(spec.startup_probe, spec.port),
-                        liveness_probe=_liveness_probe(spec.liveness_probe, spec.port),
+                        startup_probe=_http_probe(
+                            gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs,
+                            gcp.cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs,
+                            spec.startup_probe,
+                            spec.port,
+                        ),
+                        liveness_probe=_http_probe(
+                            gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs,
+                            gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs,
+                            spec.liveness_probe,
+                            spec.port,
+                        ),
                     )
                 ],
             ),
@@ -250,29 +249,25 @@ class AgentService(pulumi.ComponentResource):
         return self._iam_member(INVOKER_ROLE, member, f"invoker-{slug(caller)}")
 
 
-def _startup_probe(
-    probe: ProbeSpec, port: int
-) -> gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs:
-    return gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs(
+_Probe = TypeVar(
+    "_Probe",
+    gcp.cloudrunv2.ServiceTemplateContainerStartupProbeArgs,
+    gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs,
+)
+
+
+def _http_probe(
+    probe_args: Callable[..., _Probe],
+    http_get_args: Callable[..., object],
+    probe: ProbeSpec,
+    port: int,
+) -> _Probe:
+    """An HTTP probe of the container's ``port``; the startup and liveness probes differ only
+    in the Cloud Run argument types (``probe_args`` and its ``http_get_args``)."""
+    return probe_args(
         initial_delay_seconds=probe.initial_delay_seconds,
         period_seconds=probe.period_seconds,
         timeout_seconds=probe.timeout_seconds,
         failure_threshold=probe.failure_threshold,
-        http_get=gcp.cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs(
-            path=probe.path, port=port
-        ),
-    )
-
-
-def _liveness_probe(
-    probe: ProbeSpec, port: int
-) -> gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs:
-    return gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeArgs(
-        initial_delay_seconds=probe.initial_delay_seconds,
-        period_seconds=probe.period_seconds,
-        timeout_seconds=probe.timeout_seconds,
-        failure_threshold=probe.failure_threshold,
-        http_get=gcp.cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs(
-            path=probe.path, port=port
-        ),
+        http_get=http_get_args(path=probe.path, port=port),
     )

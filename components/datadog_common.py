@@ -9,10 +9,12 @@ draws the same scopes and objectives.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
+import pulumi_datadog as datadog
 
 from config.routing import PAGERDUTY, RoutingSection
 from controlplane.naming import Naming
@@ -50,19 +52,23 @@ def monitor_name(severity: Severity, title: str, naming: Naming) -> str:
     return f"[{severity}] {title} ({naming.env})"
 
 
+def notification_handle(target: str, pagerduty_service_name: str) -> str:
+    """The Datadog ``@`` handle of one routing target (``pagerduty``, ``slack:<channel>``,
+    ``email:<address>``)."""
+    if target == PAGERDUTY:
+        return f"@pagerduty-{pagerduty_service_name}"
+    if target.startswith("slack:"):
+        return f"@slack-{target.removeprefix('slack:')}"
+    return f"@{target.removeprefix('email:')}"
+
+
 def notification_handles(
     routing: RoutingSection, severity: Severity, pagerduty_service_name: str
 ) -> list[str]:
     """Datadog ``@`` handles of the targets that ``routing`` gives ``severity``."""
-    handles = []
-    for target in routing.targets(severity):
-        if target == PAGERDUTY:
-            handles.append(f"@pagerduty-{pagerduty_service_name}")
-        elif target.startswith("slack:"):
-            handles.append(f"@slack-{target.removeprefix('slack:')}")
-        else:
-            handles.append(f"@{target.removeprefix('email:')}")
-    return handles
+    return [
+        notification_handle(target, pagerduty_service_name) for target in routing.targets(severity)
+    ]
 
 
 def alert_message(
@@ -118,3 +124,31 @@ class AlertRouting:
     def options(self, parent: pulumi.Resource) -> pulumi.ResourceOptions:
         """A notifying child's options: under ``parent``, after :attr:`notify_after`."""
         return pulumi.ResourceOptions(parent=parent, depends_on=list(self.notify_after))
+
+    def monitor(
+        self,
+        parent: pulumi.Resource,
+        logical_name: str,
+        *,
+        naming: Naming,
+        severity: Severity,
+        title: str,
+        summary: str,
+        runbook: str,
+        tags: Mapping[str, str],
+        **definition: Any,
+    ) -> datadog.Monitor:
+        """A Datadog monitor that alerts as ``severity`` says: the ``[<severity>]`` name, the
+        message with ``runbook`` and this environment's targets, the severity's priority and
+        re-notification interval, and ``tags`` plus ``severity`` on the environment's tags.
+        ``definition`` is the rest of the monitor (type, query, thresholds)."""
+        return datadog.Monitor(
+            logical_name,
+            name=monitor_name(severity, title, naming),
+            message=self.message(summary=summary, runbook=runbook, severity=severity),
+            priority=PRIORITY[severity],
+            renotify_interval=RENOTIFY_MINUTES[severity],
+            tags=naming.tags(severity=severity, **tags),
+            opts=self.options(parent),
+            **definition,
+        )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from components.cloud_run import JOB_ENV, container_envs
 from components.secret_vault import SecretBinding
 from config.maintenance import MaintenanceSpec
 from controlplane.naming import Naming
@@ -104,20 +105,7 @@ class MaintenanceJobs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         grants = args.secrets.grant(account.member) if args.secrets else []
-        envs = [
-            gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgs(name=key, value=args.env[key])
-            for key in sorted(args.env)
-        ] + [
-            gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgs(
-                name=key,
-                value_source=gcp.cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs(
-                    secret_key_ref=gcp.cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                        secret=secret_env[key], version="latest"
-                    )
-                ),
-            )
-            for key in sorted(secret_env)
-        ]
+        envs = container_envs(JOB_ENV, args.env, secret_env)
 
         self.job_names = {}
         for key in JOB_CADENCE:  # the playbook's order, for a stable registration order

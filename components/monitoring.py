@@ -21,10 +21,7 @@ import pulumi
 import pulumi_datadog as datadog
 
 from components.datadog_common import (
-    PRIORITY,
-    RENOTIFY_MINUTES,
     AlertRouting,
-    monitor_name,
     number,
     scope,
 )
@@ -124,26 +121,23 @@ class Monitoring(pulumi.ComponentResource):
     ) -> datadog.Monitor:
         book = PLAYBOOK.alert(spec.key)
         severity = book.severity
-        return datadog.Monitor(
+        return args.alerts.monitor(
+            self,
             f"{name}-{book.slug}",
-            name=monitor_name(severity, spec.title, args.naming),
+            naming=args.naming,
+            severity=severity,
+            title=spec.title,
+            summary=spec.summary,
+            runbook=args.config.runbook(book.slug),
+            tags={"service": args.service, "team": args.config.team, "alert": book.slug},
             type="query alert",
             query=spec.query,
-            message=args.alerts.message(
-                summary=spec.summary, runbook=args.config.runbook(book.slug), severity=severity
-            ),
             monitor_thresholds=thresholds,
             monitor_threshold_windows=windows,
             notify_no_data=no_data_minutes is not None,
             no_data_timeframe=no_data_minutes,
             require_full_window=False,
             include_tags=True,
-            priority=PRIORITY[severity],
-            renotify_interval=RENOTIFY_MINUTES[severity],
-            tags=args.naming.tags(
-                service=args.service, severity=severity, team=args.config.team, alert=book.slug
-            ),
-            opts=args.alerts.options(self),
         )
 
 

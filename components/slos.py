@@ -17,11 +17,8 @@ import pulumi
 import pulumi_datadog as datadog
 
 from components.datadog_common import (
-    PRIORITY,
-    RENOTIFY_MINUTES,
     SLO_SLUGS,
     AlertRouting,
-    monitor_name,
     number,
     scope,
 )
@@ -184,35 +181,29 @@ class Slos(pulumi.ComponentResource):
         slug = SLO_SLUGS[key]
         severity = alert.severity
         rate = number(alert.burn_rate)
-        return datadog.Monitor(
+        return args.alerts.monitor(
+            self,
             f"{name}-{slug}-burn-{alert.name}",
-            name=monitor_name(
-                severity,
+            naming=args.naming,
+            severity=severity,
+            title=(
                 f"SLO {slug} burning its {alert.timeframe} error budget at {rate}x "
-                f"({alert.long_window}/{alert.short_window})",
-                args.naming,
+                f"({alert.long_window}/{alert.short_window})"
             ),
+            summary=(
+                f"The {slug} SLO is burning its {alert.timeframe} error budget at "
+                f"{rate}x or more over {alert.long_window} and {alert.short_window}."
+            ),
+            runbook=args.monitoring.runbook(SLO_RUNBOOKS[key]),
+            tags={
+                "service": args.service,
+                "team": args.monitoring.team,
+                "slo": slug,
+                "alert": f"slo-{slug}-burn-{alert.name}",
+            },
             type="slo alert",
             query=slo.id.apply(lambda slo_id: burn_rate_query(slo_id, alert)),
-            message=args.alerts.message(
-                summary=(
-                    f"The {slug} SLO is burning its {alert.timeframe} error budget at "
-                    f"{rate}x or more over {alert.long_window} and {alert.short_window}."
-                ),
-                runbook=args.monitoring.runbook(SLO_RUNBOOKS[key]),
-                severity=severity,
-            ),
             monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=rate),
-            priority=PRIORITY[severity],
-            renotify_interval=RENOTIFY_MINUTES[severity],
-            tags=args.naming.tags(
-                service=args.service,
-                severity=severity,
-                team=args.monitoring.team,
-                slo=slug,
-                alert=f"slo-{slug}-burn-{alert.name}",
-            ),
-            opts=args.alerts.options(self),
         )
 
 

@@ -9,16 +9,7 @@ import pytest
 
 from tests.support.components import Registered
 from tests.support.observability import DASHBOARD, SLO, run_observability
-
-# Playbook §4 "Metrics", copied on purpose.
-PLAYBOOK_METRICS = [
-    "mission.success_rate",
-    "planner.latency.p95",
-    "executor.heartbeat.latency",
-    "undo.success_rate",
-    "safeguard.overrides.count",
-    "telemetry.events.ingested",
-]
+from tests.support.playbook_metrics import PLAYBOOK_METRICS
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from config.monitoring import MonitoringSection
 from config.slos import SlosSection
 from tests.support.config import errors
 from tests.support.playbook import ALERTS, API_SECONDS, HEARTBEAT_SECONDS
+from tests.support.playbook_metrics import PLAYBOOK_METRICS
 
 
 def test_defaults_are_the_playbook_numbers():
@@ -37,14 +38,7 @@ def test_defaults_are_the_playbook_numbers():
         metrics.undo_success_rate,
         metrics.safeguard_overrides_count,
         metrics.telemetry_events_ingested,
-    ] == [
-        "mission.success_rate",
-        "planner.latency.p95",
-        "executor.heartbeat.latency",
-        "undo.success_rate",
-        "safeguard.overrides.count",
-        "telemetry.events.ingested",
-    ]
+    ] == list(PLAYBOOK_METRICS)
 
 
 def test_a_looser_critical_threshold_fails_with_a_clear_message():

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
+from components.datadog_common import notification_handle
 from preflight.__main__ import main
 from preflight.cli import ROOT
 from preflight.mocks import ControlPlaneMocks
@@ -494,16 +495,10 @@ def test_the_pagerduty_handle_reaches_the_escalation_policy(snapshots, stack: st
 
 
 def expected_handles(stack: str, severity: str, pagerduty_name: str) -> list[str]:
-    """The ``@`` handles that ``controlplane:routing`` of the stack file gives ``severity``."""
-    handles = []
-    for target in stack_file(stack)["controlplane:routing"][severity]:
-        if target == "pagerduty":
-            handles.append(f"@pagerduty-{pagerduty_name}")
-        elif target.startswith("slack:"):
-            handles.append(f"@slack-{target.removeprefix('slack:')}")
-        else:
-            handles.append(f"@{target.removeprefix('email:')}")
-    return handles
+    """The ``@`` handles that ``controlplane:routing`` of the stack file gives ``severity``, in
+    its order (the handle of each target is pinned by tests/components/test_monitoring.py)."""
+    targets = stack_file(stack)["controlplane:routing"][severity]
+    return [notification_handle(target, pagerduty_name) for target in targets]
 
 
 @pytest.mark.parametrize("stack", STACKS)

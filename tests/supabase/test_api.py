@@ -57,45 +57,44 @@ def partial(section: str, cause: str, applied: str, not_applied: str, verb: str 
     )
 
 
-def test_401_says_to_set_a_valid_token(
-    settings_provider: SupabaseSettingsProvider, api: SupabaseApiServer
+@pytest.mark.parametrize(
+    ("server", "cause"),
+    [
+        pytest.param(
+            {"token": "sbp_some0other0token"},
+            f"Supabase rejected the access token (401) on GET /projects/{REF}/ssl-enforcement: "
+            "set a valid personal access token with "
+            "`pulumi config set --secret controlplane:supabaseAccessToken <token>`",
+            id="401-says-to-set-a-valid-token",
+        ),
+        pytest.param(
+            {"token": "sbp_other", "forbidden_tokens": {TOKEN}},
+            f"Supabase access token lacks permission (403) for GET /projects/{REF}/ssl-enforcement:"
+            " use a token of an owner or admin of the project's organization",
+            id="403-says-the-token-lacks-permission",
+        ),
+        pytest.param(
+            {"ref": "zzzzzzzzzzzzzzzzzzzz"},
+            f"Supabase project not found (404) on GET /projects/{REF}/ssl-enforcement: check "
+            "supabase.projectRef in the stack config",
+            id="404-names-the-project-ref-to-check",
+        ),
+    ],
+)
+def test_a_refused_first_request_says_what_to_do(
+    settings_provider: SupabaseSettingsProvider,
+    api: SupabaseApiServer,
+    server: dict[str, Any],
+    cause: str,
 ) -> None:
-    api.token = "sbp_some0other0token"
+    for attribute, value in server.items():
+        assert hasattr(api, attribute), attribute
+        setattr(api, attribute, value)
 
     message = create_error(settings_provider)
 
-    assert message == stopped_at_first_section(
-        f"Supabase rejected the access token (401) on GET /projects/{REF}/ssl-enforcement: "
-        "set a valid personal access token with "
-        "`pulumi config set --secret controlplane:supabaseAccessToken <token>`",
-    )
+    assert message == stopped_at_first_section(cause)
     assert api.lines() == [f"GET {P}/ssl-enforcement"]
-
-
-def test_403_says_the_token_lacks_permission(
-    settings_provider: SupabaseSettingsProvider, api: SupabaseApiServer
-) -> None:
-    api.token, api.forbidden_tokens = "sbp_other", {TOKEN}
-
-    message = create_error(settings_provider)
-
-    assert message == stopped_at_first_section(
-        f"Supabase access token lacks permission (403) for GET /projects/{REF}/ssl-enforcement:"
-        " use a token of an owner or admin of the project's organization",
-    )
-
-
-def test_404_names_the_project_ref_to_check(
-    settings_provider: SupabaseSettingsProvider, api: SupabaseApiServer
-) -> None:
-    api.ref = "zzzzzzzzzzzzzzzzzzzz"
-
-    message = create_error(settings_provider)
-
-    assert message == stopped_at_first_section(
-        f"Supabase project not found (404) on GET /projects/{REF}/ssl-enforcement: check "
-        "supabase.projectRef in the stack config",
-    )
 
 
 def test_409_mid_apply_names_the_sections_applied_and_not_applied(
