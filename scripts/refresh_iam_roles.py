@@ -17,34 +17,26 @@ import json
 import sys
 from pathlib import Path
 
-OUT = (
-    Path(__file__).resolve().parent.parent
-    / "tools"
-    / "vendor"
-    / "iam-dataset"
-    / "role_permissions.json"
-)
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tools" / "vendor" / "iam-dataset" / "role_permissions.json"
 
-ROLES: tuple[str, ...] = (
-    # --- the deployer's current roles (bootstrap/config.py DEFAULT_DEPLOYER_ROLES) ---
-    "roles/run.admin",
-    "roles/iam.serviceAccountAdmin",
-    "roles/iam.serviceAccountUser",
-    "roles/secretmanager.admin",
-    "roles/pubsub.admin",
-    "roles/logging.configWriter",
-    "roles/storage.admin",
-    "roles/cloudscheduler.admin",
-    "roles/serviceusage.serviceUsageConsumer",
-    # --- the conditional project IAM grant (bootstrap/ci_identity.py) ---
-    "roles/resourcemanager.projectIamAdmin",
-    # --- KMS ---
-    "roles/cloudkms.admin",
+sys.path.insert(0, str(ROOT))
+from bootstrap.config import DEFAULT_DEPLOYER_ROLES, DEFAULT_GRANTABLE_ROLES  # noqa: E402
+from bootstrap.layout import ROLE_PROJECT_IAM_ADMIN  # noqa: E402
+
+GRANTED: tuple[str, ...] = (
+    *DEFAULT_DEPLOYER_ROLES,
+    ROLE_PROJECT_IAM_ADMIN,  # the deployer's conditional project IAM grant
+    *DEFAULT_GRANTABLE_ROLES,
+)
+"""What the bootstrap grants a deployer and what a deployer may grant: always vendored."""
+
+ALTERNATIVES: tuple[str, ...] = (
+    # narrower or read-only roles weighed against the granted ones (least privilege, previewer)
     "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     "roles/cloudkms.cryptoKeyDecrypter",
     "roles/cloudkms.cryptoKeyEncrypter",
     "roles/cloudkms.viewer",
-    # --- IAM / resource manager / service usage ---
     "roles/iam.securityAdmin",
     "roles/iam.securityReviewer",
     "roles/iam.roleViewer",
@@ -56,14 +48,8 @@ ROLES: tuple[str, ...] = (
     "roles/serviceusage.serviceUsageViewer",
     "roles/viewer",
     "roles/browser",
-    # --- read-only / narrower per-service roles ---
-    "roles/run.viewer",
-    "roles/run.developer",
-    "roles/run.invoker",
-    "roles/logging.viewer",
     "roles/logging.admin",
     "roles/logging.bucketWriter",
-    "roles/logging.logWriter",
     "roles/secretmanager.viewer",
     "roles/secretmanager.secretAccessor",
     "roles/secretmanager.secretVersionAdder",
@@ -77,13 +63,9 @@ ROLES: tuple[str, ...] = (
     "roles/storage.bucketViewer",
     "roles/storage.legacyBucketReader",
     "roles/cloudscheduler.viewer",
-    "roles/cloudscheduler.jobRunner",
-    # --- the rest of DEFAULT_GRANTABLE_ROLES (what a deployer may hand out) ---
-    "roles/cloudtrace.agent",
-    "roles/monitoring.editor",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
 )
+
+ROLES: tuple[str, ...] = tuple(dict.fromkeys((*GRANTED, *ALTERNATIVES)))
 
 
 def load_roles(directory: Path) -> dict[str, list[str]]:

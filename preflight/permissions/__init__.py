@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preflight import synth as synth_mod
-from preflight.cli import ROOT, UsageError, progress
+from preflight.cli import ROOT, UsageError, add_project_argument, progress
 from preflight.permissions.analysis import (
     Deployer,
     PermissionDataError,
@@ -43,9 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--stack", help="check this environment stack (dev, staging, prod)")
     target.add_argument("--all", action="store_true", help="check every environment stack")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
-    parser.add_argument(
-        "--project", type=Path, default=ROOT, help="the environment program (default: the root)"
-    )
+    add_project_argument(parser)
     parser.add_argument(
         "--bootstrap",
         type=Path,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -27,21 +26,12 @@ from preflight.permissions.analysis import (
     type_permissions,
 )
 from preflight.synth import Project, stack_config
+from tests.support.scripts import load_script
 
 STACKS = ("dev", "staging", "prod")
 
 
-def _load_refresh_script() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "refresh_iam_roles", ROOT / "scripts" / "refresh_iam_roles.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-refresh_iam_roles = _load_refresh_script()
+refresh_iam_roles = load_script("refresh_iam_roles")
 
 
 def _project(stack: str) -> str | None:

@@ -8,34 +8,24 @@ property fails here until the mapping is regenerated.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pulumi._types as pulumi_types
 import pytest
 
 from preflight.cli import ROOT
+from tests.support.scripts import load_script
 
 MAPPING = json.loads((ROOT / "preflight" / "checkov" / "mapping.json").read_text())
 METADATA = ROOT / "tools" / "vendor" / "pulumi-gcp" / "bridge-metadata.json"
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "gen_tfmapping", ROOT / "scripts" / "gen_tfmapping.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = load_script("gen_tfmapping")
 
 
 def _metadata_bytes() -> bytes:
