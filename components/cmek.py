@@ -2,7 +2,10 @@
 
 A component that encrypts with its own key declares a key ring ``<org>-<env>-<component>`` and
 a key ``<org>-<env>-<component>-<role>`` in the location of the data, both protected where the
-data is, and grants encrypt/decrypt on the key to the Google service agent that uses it.
+data is, and grants encrypt/decrypt on the key to the Google service agent that uses it. The
+agent's member comes from the provider (a ``ServiceIdentity`` or a lookup that creates it), never
+from a typed-in project number: a service agent GCP creates lazily does not exist yet on a new
+project, and a wrong number would grant a stranger's agent.
 """
 
 from __future__ import annotations
@@ -23,11 +26,6 @@ _KMS_MULTI_REGIONS = {"EU": "europe", "US": "us", "ASIA": "asia"}
 def kms_location(bucket_location: str) -> str:
     """The Cloud KMS location for a bucket location (``EU`` -> ``europe``, a region as is)."""
     return _KMS_MULTI_REGIONS.get(bucket_location.upper(), bucket_location.lower())
-
-
-def service_agent(project_number: str, domain: str) -> str:
-    """The IAM member of a Google service agent: ``serviceAccount:service-<number>@<domain>``."""
-    return f"serviceAccount:service-{project_number}@{domain}"
 
 
 def crypto_key(
@@ -71,7 +69,7 @@ def grant_key(
     parent: pulumi.Resource,
     name: str,
     key: gcp.kms.CryptoKey,
-    member: str,
+    member: pulumi.Input[str],
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> gcp.kms.CryptoKeyIAMMember:
     """Encrypt/decrypt on ``key`` for ``member`` (a service agent), a child of ``parent``."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cmek import crypto_key, grant_key, kms_location, service_agent
+from components.cmek import crypto_key, grant_key, kms_location
 from config.logging import LoggingSpec
 from controlplane.naming import Naming, slug
 
@@ -36,9 +36,6 @@ class LogRetentionArgs:
 
     project: str
     """GCP project id whose logs are kept."""
-
-    project_number: str
-    """Numeric project number (the Cloud Storage service agent uses the KMS key)."""
 
     spec: LoggingSpec
     """The validated ``controlplane:logging`` section."""
@@ -186,10 +183,10 @@ class LogRetention(pulumi.ComponentResource):
             rotation_days=spec.cmek.rotation_days,
             protect=args.protect,
         )
-        grant = grant_key(
-            self,
-            f"{name}-key-storage",
-            key,
-            service_agent(args.project_number, "gs-project-accounts.iam.gserviceaccount.com"),
+        # Cloud Storage creates its service agent lazily; the lookup creates it if need be and
+        # returns its member (the SDK's advice over interpolating the project number).
+        gcs_agent = gcp.storage.get_project_service_account_output(
+            project=args.project, opts=pulumi.InvokeOutputOptions(parent=self)
         )
+        grant = grant_key(self, f"{name}-key-storage", key, gcs_agent.member)
         return gcp.storage.BucketEncryptionArgs(default_kms_key_name=key.id), [grant]

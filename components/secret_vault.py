@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cmek import crypto_key, grant_key, service_agent
+from components.cmek import crypto_key, grant_key
 from config.secrets import SecretSpec
 from config.vault import VaultSpec
 from controlplane.naming import DAY_SECONDS, Naming, slug
@@ -108,9 +108,6 @@ class SecretVault(pulumi.ComponentResource):
         self._versions: dict[str, gcp.secretmanager.SecretVersion] = {}
         self._granted: set[str] = set()
         naming, vault = args.naming, args.vault
-        agent_member = service_agent(
-            vault.project_number, "gcp-sa-secretmanager.iam.gserviceaccount.com"
-        )
         # Reading the config values first: a missing `pulumi config set --secret` key stops
         # the program before any secret is declared.
         values = {
@@ -127,6 +124,8 @@ class SecretVault(pulumi.ComponentResource):
             service="secretmanager.googleapis.com",
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The agent's member as the provider reports it: no address built from a typed number.
+        agent_member = identity.member
         keys, key_grants = self._cmek(name, args, agent_member, identity)
         topic = gcp.pubsub.Topic(
             f"{name}-rotation",
@@ -199,7 +198,7 @@ class SecretVault(pulumi.ComponentResource):
                 self,
                 f"{name}-key-pubsub-agent",
                 key,
-                service_agent(args.vault.project_number, "gcp-sa-pubsub.iam.gserviceaccount.com"),
+                pubsub_agent.member,
                 depends_on=[pubsub_agent],
             )
         )
@@ -209,7 +208,7 @@ class SecretVault(pulumi.ComponentResource):
         self,
         name: str,
         args: SecretVaultArgs,
-        agent_member: str,
+        agent_member: pulumi.Output[str],
         identity: pulumi.Resource,
     ) -> tuple[dict[str, gcp.kms.CryptoKey], list[pulumi.Resource]]:
         """One key ring and key per replica location (``global`` for automatic replication)."""

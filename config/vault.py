@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.base import Model, Problem
 from config.common import CmekSpec
@@ -20,10 +21,16 @@ _RFC3339_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 class VaultSpec(Model):
     """Secret Manager settings shared by every catalogue secret."""
 
-    project_number: str = Field(
-        pattern=r"^[0-9]{6,20}$",
-        description="Numeric project number (service agent e-mails are built from it).",
-    )
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "projectNumber" in data:
+            raise ValueError(
+                "projectNumber is no longer read (service agents come from the provider, not "
+                "from a typed-in number): remove it from the stack file"
+            )
+        return data
+
     replica_locations: list[str] = Field(
         default_factory=list,
         description="Regions to replicate secrets to; empty means automatic replication.",

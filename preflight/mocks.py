@@ -35,6 +35,7 @@ _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 GET_PROJECT = "gcp:organizations/getProject:getProject"
 GET_VENDOR = "pagerduty:index/getVendor:getVendor"
+GET_GCS_AGENT = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
 
 
 def _digest(*parts: str, length: int = 8) -> str:
@@ -204,6 +205,15 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
                 "number": self.project_number,
                 "name": project,
                 "id": f"projects/{project}",
+            }, []
+        if args.token == GET_GCS_AGENT:
+            email = f"service-{self.project_number}@gs-project-accounts.iam.gserviceaccount.com"
+            project = args.args.get("project") or self.project
+            return {
+                "emailAddress": email,
+                "member": f"serviceAccount:{email}",
+                "project": project,
+                "id": email,
             }, []
         if args.token == GET_VENDOR:
             name = str(args.args.get("name", "vendor"))

@@ -93,7 +93,6 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
         LogRetentionArgs(
             naming=naming,
             project=project,
-            project_number=cfg.vault.project_number,
             spec=cfg.logging,
             protect=protect,
         ),

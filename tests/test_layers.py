@@ -50,7 +50,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     # offline tooling runs the program as a program (runpy), never imports its components;
     # it reads the policy pack's metadata for the generated docs
     "preflight": frozenset({"controlplane", "config", "preflight", "policies"}),
-    "scripts": frozenset({"controlplane", "config", "preflight", "scripts"}),
+    # operator scripts; the role-data refresh reads which roles the bootstrap grants
+    "scripts": frozenset({"controlplane", "config", "preflight", "bootstrap", "scripts"}),
     "bench": frozenset({"controlplane", "config", "preflight", "bench"}),
     "tests": PROJECT_PACKAGES | {"__main__"},
 }

@@ -22,7 +22,6 @@ def _build(cfg: RuntimeSections, *, env: Environment = "dev", protect: bool = Fa
             LogRetentionArgs(
                 naming=naming_for(env),
                 project=PROJECT,
-                project_number=cfg.vault.project_number,
                 spec=cfg.logging,
                 protect=protect,
             ),
@@ -81,7 +80,7 @@ def test_archive_sink_writes_with_its_own_identity() -> None:
     writer = reg.named("logs-archive-writer")
     assert writer.inputs == {
         "bucket": "acme-dev-logs-archive",
-        "member": "serviceAccount:service-123456789012@gcp-sa-logging.iam.gserviceaccount.com",
+        "member": f"serviceAccount:service-{PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com",
         "role": "roles/storage.objectCreator",
     }, writer.urn
     assert sink.urn in writer.dependencies, writer.urn

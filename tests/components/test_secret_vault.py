@@ -259,7 +259,6 @@ def test_prod_encrypts_every_replica_with_a_rotating_protected_key(secret_config
 def test_automatic_replication_with_cmek_uses_a_global_key(secret_config) -> None:
     cfg = sections(
         vault={
-            "projectNumber": PROJECT_NUMBER,
             "nextRotationTime": "2030-01-07T09:00:00Z",
             "cmek": {"enabled": True, "rotationDays": 30},
         }

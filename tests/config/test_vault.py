@@ -1,4 +1,4 @@
-"""controlplane:vault: the rotation anchor is a UTC timestamp."""
+"""controlplane:vault: the rotation anchor is a UTC timestamp; no typed-in project number."""
 
 from __future__ import annotations
 
@@ -14,5 +14,18 @@ def test_next_rotation_time_is_a_utc_timestamp() -> None:
         (
             ("vault", "nextRotationTime"),
             "Value error, a UTC timestamp like 2026-01-05T09:00:00Z",
+        )
+    ]
+
+
+def test_a_project_number_is_refused_with_what_to_do() -> None:
+    """Service-agent members come from the provider; an old stack file's number is not used."""
+    data = example()
+    data["vault"]["projectNumber"] = "210000000003"
+    assert errors(RuntimeSections, data) == [
+        (
+            ("vault",),
+            "Value error, projectNumber is no longer read (service agents come from the "
+            "provider, not from a typed-in number): remove it from the stack file",
         )
     ]

@@ -66,7 +66,7 @@ def run_program(
     from pulumi.runtime.sync_await import _sync_await
 
     runtime_config.set_all_config(config or {}, secret_keys or [])
-    monitor = RecordingMonitor(mocks or ControlPlaneMocks(PROJECT), Normaliser())
+    monitor = RecordingMonitor(mocks or ControlPlaneMocks(PROJECT, PROJECT_NUMBER), Normaliser())
     settings.ROOT.set(None)
     pulumi_mocks.set_mocks(
         monitor.mocks, project="controlplane", stack=stack, preview=False, monitor=monitor

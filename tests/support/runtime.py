@@ -10,7 +10,7 @@ from typing import Any
 from components.secret_vault import SecretVault, SecretVaultArgs
 from config.runtime import RuntimeSections, SecretSpec
 from controlplane.naming import Naming
-from tests.support.components import PROJECT, PROJECT_NUMBER
+from tests.support.components import PROJECT
 
 _DIGEST = "@sha256:" + "e" * 64
 _REGISTRY = "europe-west1-docker.pkg.dev/acme-cp-test/controlplane"
@@ -60,7 +60,7 @@ EXAMPLE: dict[str, Any] = {
             "local": False,
         },
     ],
-    "vault": {"projectNumber": PROJECT_NUMBER, "nextRotationTime": "2030-01-07T09:00:00Z"},
+    "vault": {"nextRotationTime": "2030-01-07T09:00:00Z"},
     "maintenance": {
         "image": f"{_REGISTRY}/maintenance:0.9.0",
         "jobs": {
@@ -77,7 +77,6 @@ EXAMPLE: dict[str, Any] = {
 
 PROD_CHANGES: dict[str, Any] = {
     "vault": {
-        "projectNumber": PROJECT_NUMBER,
         "nextRotationTime": "2030-01-07T09:00:00Z",
         "replicaLocations": ["europe-west1", "europe-west4"],
         "cmek": {"enabled": True},
