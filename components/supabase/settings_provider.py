@@ -37,6 +37,9 @@ def changed_paths(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]
         paths.append("restoreOnDelete")
     old_sections, new_sections = managed_sections(olds), managed_sections(news)
     for section in SECTION_ORDER:
+        if not isinstance(news.get(section), dict) and is_unknown(news.get(section)):
+            paths.append(section)  # the whole section is computed: any of its keys may change
+            continue
         old = old_sections.get(section, {})
         new = new_sections.get(section, {})
         for key in sorted(set(old) | set(new)):
@@ -198,7 +201,9 @@ class SettingsProvider(SupabaseProviderBase):
         skipped: list[str] = []
         try:
             for section, values in ours.items():
-                before = {k: v for k, v in (previous.get(section) or {}).items() if k in values}
+                # From the state, where numbers are floats (15.0): the API takes integers.
+                recorded = plain(previous.get(section) or {})
+                before = {k: v for k, v in recorded.items() if k in values}
                 if not before:
                     continue
                 live = read_section(api, ref, section)
