@@ -108,6 +108,11 @@ def is_unknown(value: Any) -> bool:
     return False
 
 
+def nullable(section: str, key: str) -> bool:
+    """Whether ``null`` is a value of ``section.key`` the API takes (the API's default)."""
+    return (section, key) in _NULLABLE
+
+
 def plain(value: Any) -> Any:
     """Pulumi hands numbers over as floats: make integral floats ints again (the API wants ints)."""
     if isinstance(value, float) and value.is_integer():

@@ -19,6 +19,7 @@ from components.supabase.sections import (
     check_section,
     is_unknown,
     managed_sections,
+    nullable,
     plain,
     ref_of,
     same,
@@ -201,9 +202,16 @@ class SettingsProvider(SupabaseProviderBase):
         skipped: list[str] = []
         try:
             for section, values in ours.items():
-                # From the state, where numbers are floats (15.0): the API takes integers.
-                recorded = plain(previous.get(section) or {})
-                before = {k: v for k, v in recorded.items() if k in values}
+                recorded = previous.get(section)
+                if not isinstance(recorded, dict):
+                    continue
+                # As the state hands them back: numbers are floats (15.0), which the API refuses
+                # for integer keys, and null values are left out, so a nullable key this
+                # resource set that is missing here was null before it.
+                recorded = plain(recorded)
+                before = {
+                    k: recorded.get(k) for k in values if k in recorded or nullable(section, k)
+                }
                 if not before:
                     continue
                 live = read_section(api, ref, section)

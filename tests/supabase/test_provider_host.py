@@ -307,6 +307,20 @@ def test_delete_with_restore_puts_back_the_values_from_the_state_as_integers(
     assert api.state["auth"]["jwt_exp"] == 3600
 
 
+def test_delete_with_restore_puts_back_a_null_the_state_left_out(
+    host: ProviderHost, settings: str, api: SupabaseApiServer
+) -> None:
+    """The host drops null values from the state: ``db_pool`` was null before it was set."""
+    state = deploy(host, settings, restoreOnDelete=True, api={"db_pool": 10})
+    assert state["previousValues"]["api"] == {"db_pool": None}
+    api.clear()
+
+    host.delete(SETTINGS_URN, REF, state)
+
+    assert (f"PATCH {P}/postgrest", {"db_pool": None}) in bodies(api)
+    assert api.state["postgrest"]["db_pool"] is None
+
+
 def test_delete_without_restore_writes_nothing(
     host: ProviderHost, settings: str, api: SupabaseApiServer
 ) -> None:
