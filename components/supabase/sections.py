@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components.supabase.api import SupabaseApiError
@@ -91,13 +92,25 @@ _PROJECT_REF = re.compile(r"^[a-z]{20}$")
 
 
 def is_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
+    """Whether ``value`` is, or holds, a value the engine does not know yet (preview).
+
+    The provider host deserializes Check and Diff requests with ``keep_unknowns=True``
+    (``pulumi/dynamic/__main__.py``), so the engine's unknown sentinel arrives as a
+    ``pulumi.output.Unknown`` object (``pulumi/runtime/rpc.py``, ``deserialize_property``); the
+    sentinel string itself is recognised too.
+    """
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
         return True
     if isinstance(value, dict):
         return any(is_unknown(v) for v in value.values())
     if isinstance(value, list):
         return any(is_unknown(v) for v in value)
     return False
+
+
+def nullable(section: str, key: str) -> bool:
+    """Whether ``null`` is a value of ``section.key`` the API takes (the API's default)."""
+    return (section, key) in _NULLABLE
 
 
 def plain(value: Any) -> Any:

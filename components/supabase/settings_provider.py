@@ -19,6 +19,7 @@ from components.supabase.sections import (
     check_section,
     is_unknown,
     managed_sections,
+    nullable,
     plain,
     ref_of,
     same,
@@ -37,6 +38,9 @@ def changed_paths(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]
         paths.append("restoreOnDelete")
     old_sections, new_sections = managed_sections(olds), managed_sections(news)
     for section in SECTION_ORDER:
+        if not isinstance(news.get(section), dict) and is_unknown(news.get(section)):
+            paths.append(section)  # the whole section is computed: any of its keys may change
+            continue
         old = old_sections.get(section, {})
         new = new_sections.get(section, {})
         for key in sorted(set(old) | set(new)):
@@ -198,7 +202,16 @@ class SettingsProvider(SupabaseProviderBase):
         skipped: list[str] = []
         try:
             for section, values in ours.items():
-                before = {k: v for k, v in (previous.get(section) or {}).items() if k in values}
+                recorded = previous.get(section)
+                if not isinstance(recorded, dict):
+                    continue
+                # As the state hands them back: numbers are floats (15.0), which the API refuses
+                # for integer keys, and null values are left out, so a nullable key this
+                # resource set that is missing here was null before it.
+                recorded = plain(recorded)
+                before = {
+                    k: recorded.get(k) for k in values if k in recorded or nullable(section, k)
+                }
                 if not before:
                     continue
                 live = read_section(api, ref, section)
