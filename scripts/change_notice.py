@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _usage import parser_class
 
 PROG = "change notice"
 NOTICE = timedelta(hours=48)
@@ -251,9 +252,7 @@ def read_report(path: Path) -> dict[str, Any] | None:
 # --- CLI -----------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one clear line, exit 2
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
+_Parser = parser_class(PROG)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _usage import parser_class
+
 PROG = "monthly scan"
 FORMAT = "controlplane-monthly-scan/1"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -181,9 +183,7 @@ def scan_revision(
 # --- CLI ------------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one clear line, exit 2
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
+_Parser = parser_class(PROG)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,6 +37,8 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file (python scripts/rollback.py): find preflight
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _usage import parser_class
+
 from preflight.cli import EXIT_USAGE, UsageError, error, progress
 
 PROG = "rollback"
@@ -458,10 +460,7 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one clear line, exit 2
-        error(f"{message} (see --help)", command=PROG)
-        self.exit(EXIT_USAGE)
+_Parser = parser_class(PROG)
 
 
 def build_parser() -> argparse.ArgumentParser:

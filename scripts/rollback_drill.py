@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import rollback
+from _usage import parser_class
 from rollback import Pulumi, RollbackError, Update, UsageError
 
 PROG = "rollback drill"
@@ -156,9 +157,7 @@ class _Failed(Exception):
         self.evidence = evidence
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one clear line, exit 2
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
+_Parser = parser_class(PROG)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ stores (moto's S3 server and a GCS emulator, both on loopback)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import json
@@ -12,6 +13,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,24 +178,31 @@ def test_deployed_commit_comes_from_the_newest_successful_update() -> None:
 # --- object stores on loopback -------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def serving(server: Any) -> Iterator[Any]:
+    """``server`` started, and stopped again however the setup or the test using it ends."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def s3(monkeypatch) -> Iterator[str]:
     moto_server = importlib.import_module("moto.server")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-    }.items():
-        monkeypatch.setenv(key, value)
-    importlib.import_module("boto3").client("s3").create_bucket(Bucket="cp-evidence")
-    try:
+    moto = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    with serving(moto) as server:
+        host, port = server.get_host_and_port()
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        }.items():
+            monkeypatch.setenv(key, value)
+        importlib.import_module("boto3").client("s3").create_bucket(Bucket="cp-evidence")
         yield "cp-evidence"
-    finally:
-        server.stop()
 
 
 def test_s3_bundle_verifies_and_tampering_is_reported(bundles, s3, capsys) -> None:
@@ -223,13 +232,10 @@ def gcs(monkeypatch) -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = emulator.create_server("127.0.0.1", port, in_memory=True, default_bucket="cp-evidence")
-    server.start()
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    try:
+    with serving(server):
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
         yield "cp-evidence"
-    finally:
-        server.stop()
 
 
 def test_gcs_bundle_verifies_and_missing_files_are_reported(bundles, gcs, capsys) -> None:

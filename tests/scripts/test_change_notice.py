@@ -192,6 +192,23 @@ def test_a_bad_now_is_a_usage_error(repo: Path) -> None:
     assert "--now: 'tomorrow' is not an RFC 3339 time" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check"], "the following arguments are required: --stack"),
+        (
+            ["announce"],
+            "argument command: invalid choice: 'announce' (choose from 'check', 'classify')",
+        ),
+    ],
+    ids=["subcommand-argument-missing", "unknown-subcommand"],
+)
+def test_bad_arguments_are_one_line_usage_errors(repo: Path, args: list[str], message: str) -> None:
+    done = run_script("change_notice", *args, cwd=repo)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"change notice: error: {message} (see --help)\n"
+
+
 def diff_report(stack: str, resources: list[dict[str, object]], risks: list[str]) -> dict:
     return {
         "dataLoss": bool(risks),

@@ -2,8 +2,9 @@
 
 ``make_resource`` builds one resource in the snapshot contract's shape (urn from the name, parented
 to the root stack), ``snapshot`` wraps resources with the root stack, ``load_config`` and
-``merge`` give the policy-pack config of an environment with per-policy overrides, and
-``Checked`` reads the pack's answer for one snapshot.
+``merge`` give the policy-pack config of an environment with per-policy overrides,
+``iam_binding`` and ``iam_policy`` build the IAM resources that grant a role to a list of members,
+and ``Checked`` reads the pack's answer for one snapshot.
 """
 
 from __future__ import annotations
@@ -66,6 +67,23 @@ def snapshot(resources: list[dict[str, Any]], stack: str = "prod") -> dict[str, 
     root = make_resource("pulumi:pulumi:Stack", f"{PROJECT}-{stack}", stack=stack, custom=False)
     root["urn"], root["parent"] = stack_urn(stack), None
     return {"project": PROJECT, "stack": stack, "resources": [root, *resources]}
+
+
+def iam_binding(
+    type_token: str, name: str, scope: dict[str, Any], role: str, members: list[str]
+) -> dict[str, Any]:
+    """An IAM binding resource granting ``role`` to ``members`` on the target named by ``scope``."""
+    return make_resource(type_token, name, {**scope, "role": role, "members": members})
+
+
+def iam_policy(
+    type_token: str, name: str, scope: dict[str, Any], bindings: dict[str, list[str]]
+) -> dict[str, Any]:
+    """An IAM policy resource whose ``policyData`` JSON grants each role to its members."""
+    document = {
+        "bindings": [{"role": role, "members": members} for role, members in bindings.items()]
+    }
+    return make_resource(type_token, name, {**scope, "policyData": json.dumps(document)})
 
 
 def inputs_given(**inputs: Any) -> dict[str, Any]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from policies.iam.iam_binding_disallow_primitive_roles import META
-from tests.support.policies import message_for
+from tests.support.policies import iam_binding, iam_policy, message_for
 
 NAME = META.name
 MEMBER = "gcp:projects/iAMMember:IAMMember"
@@ -46,15 +44,13 @@ def test_member_with_primitive_role_is_rejected(analyze, make, role):
     assert checked.levels(NAME) == ["mandatory"]
 
 
-def test_binding_reports_each_member(analyze, make):
-    resource = make(
+def test_binding_reports_each_member(analyze):
+    resource = iam_binding(
         BINDING,
         "archive-editors",
-        {
-            "bucket": "b",
-            "role": "roles/editor",
-            "members": ["group:a@example.com", "user:b@example.com"],
-        },
+        {"bucket": "b"},
+        "roles/editor",
+        ["group:a@example.com", "user:b@example.com"],
     )
     assert analyze([resource]).of(NAME) == [
         (
@@ -68,14 +64,12 @@ def test_binding_reports_each_member(analyze, make):
     ]
 
 
-def test_policy_data_bindings_are_read(analyze, make):
-    document = {
-        "bindings": [
-            {"role": "roles/secretmanager.viewer", "members": ["group:ops@example.com"]},
-            {"role": "roles/owner", "members": ["user:root@example.com"]},
-        ]
+def test_policy_data_bindings_are_read(analyze):
+    bindings = {
+        "roles/secretmanager.viewer": ["group:ops@example.com"],
+        "roles/owner": ["user:root@example.com"],
     }
-    resource = make(POLICY, "vault-policy", {"secretId": "s", "policyData": json.dumps(document)})
+    resource = iam_policy(POLICY, "vault-policy", {"secretId": "s"}, bindings)
     assert analyze([resource]).of(NAME) == [
         (
             resource["urn"],

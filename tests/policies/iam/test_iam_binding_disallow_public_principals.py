@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from policies.iam.iam_binding_disallow_public_principals import META
-from tests.support.policies import message_for
+from tests.support.policies import iam_binding, iam_policy, message_for
 
 NAME = META.name
 RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
@@ -75,27 +73,25 @@ def test_public_principal_on_a_bucket_is_rejected(analyze, make, principal):
     ]
 
 
-def test_binding_with_a_public_member_is_rejected(analyze, make):
-    resource = make(
+def test_binding_with_a_public_member_is_rejected(analyze):
+    resource = iam_binding(
         RUN_BINDING,
         "agent-invokers",
-        {
-            "name": "acme-prod-agent",
-            "role": "roles/run.invoker",
-            "members": ["group:a@example.com", "allAuthenticatedUsers"],
-        },
+        {"name": "acme-prod-agent"},
+        "roles/run.invoker",
+        ["group:a@example.com", "allAuthenticatedUsers"],
     )
     assert analyze([resource]).of(NAME) == [
         (resource["urn"], msg("members[1] grants roles/run.invoker to allAuthenticatedUsers"))
     ]
 
 
-def test_public_binding_in_policy_data_is_rejected(analyze, make):
-    document = {"bindings": [{"role": "roles/run.invoker", "members": ["allUsers"]}]}
-    resource = make(
+def test_public_binding_in_policy_data_is_rejected(analyze):
+    resource = iam_policy(
         "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
         "frontend-policy",
-        {"name": "acme-prod-frontend", "policyData": json.dumps(document)},
+        {"name": "acme-prod-frontend"},
+        {"roles/run.invoker": ["allUsers"]},
     )
     # Only member/binding resources can use the public-service allowance; a policy is authoritative.
     assert analyze([resource]).of(NAME) == [
