@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _usage import parser_class
+from _usage import UsageError, parser_class, rfc3339
 
 PROG = "change notice"
 NOTICE = timedelta(hours=48)
@@ -49,10 +49,6 @@ REQUIRED = ("announced_at", "stacks", "summary", "high_impact")
 OPTIONAL = ("announced_to", "emergency")
 
 
-class UsageError(Exception):
-    """Bad arguments or a malformed change record: one line, exit code 2."""
-
-
 @dataclass(frozen=True)
 class ChangeRecord:
     path: Path
@@ -61,24 +57,6 @@ class ChangeRecord:
     summary: str
     high_impact: bool
     emergency: str | None = None
-
-
-def parse_time(value: Any, what: str) -> datetime:
-    """An RFC 3339 time with an offset (YAML may already have read it as a datetime)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"{what}: {value!r} is not an RFC 3339 time: write e.g. 2025-06-06T09:00:00Z"
-            ) from None
-    else:
-        raise UsageError(f"{what}: write an RFC 3339 time such as 2025-06-06T09:00:00Z")
-    if parsed.tzinfo is None:
-        raise UsageError(f"{what}: {value} has no offset: write it in UTC, ending in Z")
-    return parsed.astimezone(UTC)
 
 
 def load_record(path: Path) -> ChangeRecord:
@@ -112,7 +90,7 @@ def load_record(path: Path) -> ChangeRecord:
         raise UsageError(f"{path.name}: emergency is the reason the notice is skipped, in words")
     return ChangeRecord(
         path=path,
-        announced_at=parse_time(data["announced_at"], f"{path.name}: announced_at"),
+        announced_at=rfc3339(data["announced_at"], f"{path.name}: announced_at"),
         stacks=tuple(stacks),
         summary=data["summary"].strip(),
         high_impact=data["high_impact"],
@@ -284,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.override is not None and not args.override.strip():
             raise UsageError('--override needs the reason for the emergency, e.g. "INC-123"')
-        now = parse_time(args.now, "--now") if args.now else datetime.now(UTC)
+        now = rfc3339(args.now, "--now") if args.now else datetime.now(UTC)
         verdict = check(
             load_records(args.changes),
             args.stack,

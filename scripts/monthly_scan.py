@@ -38,17 +38,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _usage import parser_class
+from _usage import UsageError, fixed_clock, parser_class
 
 PROG = "monthly scan"
 FORMAT = "controlplane-monthly-scan/1"
 ENVIRONMENTS = ("dev", "staging", "prod")
 DEPLOYMENTS_PAGE = 30
 STEP_TIMEOUT = 3600
-
-
-class UsageError(Exception):
-    """Bad arguments or a missing tool: one line, exit code 2."""
 
 
 class GhError(Exception):
@@ -202,16 +198,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _clock(now: str | None) -> Callable[[], datetime]:
-    if now is None:
-        return lambda: datetime.now(UTC)
-    try:
-        fixed = datetime.fromisoformat(now.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--now: {now!r} is not an RFC 3339 time") from None
-    return lambda: fixed
-
-
 def main(argv: Sequence[str] | None = None, api: Api = gh_api) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -224,7 +210,11 @@ def main(argv: Sequence[str] | None = None, api: Api = gh_api) -> int:
         if not args.checkout.is_dir():
             raise UsageError(f"--checkout {args.checkout} is not a directory")
         code, summary = scan_revision(
-            args.label, args.revision, args.checkout.resolve(), args.out.resolve(), _clock(args.now)
+            args.label,
+            args.revision,
+            args.checkout.resolve(),
+            args.out.resolve(),
+            fixed_clock(args.now),
         )
     except UsageError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)

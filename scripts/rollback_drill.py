@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import rollback
-from _usage import parser_class
-from rollback import Pulumi, RollbackError, Update, UsageError
+from _usage import UsageError, fixed_clock, parser_class
+from rollback import Pulumi, RollbackError, Update
 
 PROG = "rollback drill"
 FORMAT = "controlplane-rollback-drill/1"
@@ -179,23 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _clock(now: str | None) -> Any:
-    if now is None:
-        return lambda: datetime.now(UTC)
-    try:
-        fixed = datetime.fromisoformat(now.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--now: {now!r} is not an RFC 3339 time") from None
-    if fixed.tzinfo is None:
-        raise UsageError(f"--now: {now} has no offset: write it in UTC, ending in Z")
-    return lambda: fixed
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     evidence_path = args.evidence or Path("evidence") / f"rollback-drill-{args.stack}.json"
     try:
-        code, evidence = drill(args, _clock(args.now))
+        code, evidence = drill(args, fixed_clock(args.now))
     except UsageError as err:  # nothing ran: bad arguments or setup
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

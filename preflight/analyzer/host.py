@@ -57,6 +57,23 @@ _LOG_LEVELS = {
 }
 
 
+def close_plugin(
+    channel: grpc.Channel | None, process: subprocess.Popen[bytes] | None, timeout: float = 10
+) -> None:
+    """Close a plugin's gRPC channel, then stop its process as the engine does: terminate, and
+    kill it if it lingers."""
+    if channel is not None:
+        channel.close()
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
 class PackError(Exception):
     """The pack could not be started or failed while analyzing (not a policy violation)."""
 
@@ -242,18 +259,8 @@ class PolicyPackHost:
         return self
 
     def close(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.terminate()
-                try:
-                    self._process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait(timeout=10)
-            self._process = None
+        close_plugin(self._channel, self._process)
+        self._channel, self._process = None, None
         if self.engine is not None:
             self.engine.stop()
             self.engine = None

@@ -252,7 +252,11 @@ def test_the_default_evidence_path_is_per_stack(world: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--now", "soon"], "rollback drill: error: --now: 'soon' is not an RFC 3339 time\n"),
+        (
+            ["--now", "soon"],
+            "rollback drill: error: --now: 'soon' is not an RFC 3339 time: "
+            "write e.g. 2025-06-06T09:00:00Z\n",
+        ),
         (["--bogus"], "rollback drill: error: unrecognized arguments: --bogus (see --help)\n"),
     ],
 )

@@ -39,6 +39,8 @@ import grpc
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from preflight.analyzer.host import close_plugin
+
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_KEY = "__provider"
 
@@ -159,17 +161,8 @@ class ProviderHost:
         threading.Thread(target=pump, daemon=True).start()
 
     def stop(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
-            self._process = None
+        close_plugin(self._channel, self._process)
+        self._channel, self._process = None, None
 
     @property
     def running(self) -> bool:
