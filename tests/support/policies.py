@@ -119,6 +119,12 @@ class Checked:
     def logs(self) -> list[tuple[str, str, str]]:
         return [(log.level, log.message, log.urn) for log in self.result.logs]
 
+    def logged_excluded(self, policy: str, name: str, pattern: str, urn: str) -> bool:
+        """Whether the pack logged, as the pack's users read it, that ``name`` (``urn``) is
+        exempt from ``policy`` because the config's ``exclude`` pattern ``pattern`` matches."""
+        line = f"{policy}: {name} is exempt: excluded by pattern '{pattern}'"
+        return ("info", line, urn) in self.logs()
+
     def policies(self, level: str | None = None) -> set[str]:
         return {
             v.policy_name

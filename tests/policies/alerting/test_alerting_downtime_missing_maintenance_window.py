@@ -227,11 +227,9 @@ def test_exclude_pattern_removes_the_downtime_from_the_stack_check(analyze, make
             "a recurring schedule for the maintenance window"
         )
     ]
-    assert (
-        "info",
-        f"{NAME}: acme-prod-maintenance-weekly is exempt: excluded by pattern '*-maintenance-*'",
-        resource["urn"],
-    ) in checked.logs()
+    assert checked.logged_excluded(
+        NAME, "acme-prod-maintenance-weekly", "*-maintenance-*", resource["urn"]
+    )
 
 
 def test_include_pattern_limits_the_stack_check(analyze, make):

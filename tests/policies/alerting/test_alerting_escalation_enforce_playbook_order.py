@@ -202,11 +202,9 @@ def test_exclude_pattern_exempts_the_escalation_policy(analyze, make):
     assert checked.of(NAME) == [
         ("", msg(f"no PagerDuty escalation policy: declare one whose rules go {PLAYBOOK}"))
     ]
-    assert (
-        "info",
-        f"{NAME}: acme-prod-oncall-escalation is exempt: excluded by pattern '*-escalation'",
-        policy["urn"],
-    ) in checked.logs()
+    assert checked.logged_excluded(
+        NAME, "acme-prod-oncall-escalation", "*-escalation", policy["urn"]
+    )
 
 
 def test_include_pattern_limits_the_check(analyze, make):

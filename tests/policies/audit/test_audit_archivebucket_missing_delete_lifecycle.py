@@ -71,11 +71,7 @@ def test_exclude_pattern_removes_a_bucket_from_the_stack_check(analyze, make):
     resource = archive(make, [rule()])
     checked = analyze([resource], overrides={NAME: {"exclude": ["logs-*"]}})
     assert checked.of(NAME) == [("", f"{META.description}\n{DETAIL}")]
-    assert (
-        "info",
-        f"{NAME}: logs-archive is exempt: excluded by pattern 'logs-*'",
-        resource["urn"],
-    ) in checked.logs()
+    assert checked.logged_excluded(NAME, "logs-archive", "logs-*", resource["urn"])
 
 
 def test_include_pattern_limits_the_stack_check(analyze, make):

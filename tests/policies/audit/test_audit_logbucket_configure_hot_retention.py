@@ -66,11 +66,7 @@ def test_exclude_pattern_removes_a_bucket_from_the_stack_check(analyze, make):
     assert checked.of(NAME) == [
         ("", msg(f"no {LOG_BUCKET} is declared: add one with retentionDays 30"))
     ]
-    assert (
-        "info",
-        f"{NAME}: logs-hot is exempt: excluded by pattern 'logs-*'",
-        resource["urn"],
-    ) in checked.logs()
+    assert checked.logged_excluded(NAME, "logs-hot", "logs-*", resource["urn"])
 
 
 def test_include_pattern_limits_the_stack_check(analyze, make):

@@ -119,11 +119,7 @@ def test_exclude_pattern_exempts_and_logs(analyze, make):
     checked = analyze([resource], overrides={NAME: {"exclude": ["ops-*"]}})
     assert checked.of(NAME) == []
     assert checked.exempt(NAME) == [(resource["urn"], "excluded by pattern 'ops-*'")]
-    assert (
-        "info",
-        f"{NAME}: ops-run-developer is exempt: excluded by pattern 'ops-*'",
-        resource["urn"],
-    ) in checked.logs()
+    assert checked.logged_excluded(NAME, "ops-run-developer", "ops-*", resource["urn"])
 
 
 def test_include_pattern_limits_the_check(analyze, make):
