@@ -224,11 +224,11 @@ def test_stacks_are_synthesized_then_checked(capsys, monkeypatch, host):
         return {s: json.loads((BASELINE / f"{s}.json").read_text()) for s in stacks}
 
     monkeypatch.setattr(synth, "synthesize", synthesize)
-    code, out, _ = run(capsys, "--all", "--json", host=host)
+    code, out, _ = run(capsys, "--all", "--json", "--mode", "update", host=host)
     assert calls == [(["dev", "staging", "prod"], check.ROOT)]
     assert code == 0
     assert [s["stack"] for s in json.loads(out)["stacks"]] == ["dev", "staging", "prod"]
-    code, out, _ = run(capsys, "--stack", "staging", host=host)
+    code, out, _ = run(capsys, "--stack", "staging", "--mode", "update", host=host)
     assert calls[-1] == (["staging"], check.ROOT)
     assert out.startswith("staging: 29 resources checked")
 
@@ -238,7 +238,7 @@ def test_program_stacks_are_checked(capsys, host, snapshots, monkeypatch):
     from preflight import synth
 
     monkeypatch.setattr(synth, "synthesize", lambda stacks, project_dir, progress=None: snapshots)
-    code, out, _ = run(capsys, "--all", "--json", host=host)
+    code, out, _ = run(capsys, "--all", "--json", "--mode", "update", host=host)
     document = json.loads(out)
     assert [s["stack"] for s in document["stacks"]] == ["dev", "staging", "prod"]
     for stack in document["stacks"]:
