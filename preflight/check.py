@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from controlplane.naming import Environment
 from preflight.analyzer.config import (
     PolicyConfig,
     PolicyConfigError,
@@ -46,6 +48,7 @@ from preflight.snapshot import DRY_RUN_KEY, MODES, SnapshotError, load, validate
 PACK_DIR = ROOT / "policies"
 CONFIG_DIR = PACK_DIR / "config"
 PROJECT = "controlplane"
+ENVIRONMENTS = frozenset(get_args(Environment))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,9 +91,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_STACK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
 def _config_path(stack: str, override: Path | None) -> Path:
     if override is not None:
         return override
+    if not _STACK_NAME_RE.match(stack):
+        raise UsageError(
+            f"{stack!r} is not a stack name, so it names no policy config: "
+            "pass --policy-config FILE"
+        )
     path = CONFIG_DIR / f"{stack}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
@@ -146,6 +157,37 @@ def undecided(result: StackResult) -> list[Violation]:
         for v in result.advisory
         if v.message.startswith("can't run policy ") and UNDECIDED in v.message
     ]
+
+
+def snapshot_stack(snapshot: dict[str, Any], source: str) -> str:
+    """The stack a snapshot file is checked as, when no ``--policy-config`` says otherwise.
+
+    A snapshot file is input like any other: its ``stack`` field must not be able to pick a
+    laxer config than its resources belong to. So the field has to be a stack name, every
+    resource's URN has to name the same stack, and every environment label has to agree with it.
+    """
+    validate(snapshot, source)
+    stack = snapshot.get("stack")
+    if not isinstance(stack, str) or not _STACK_NAME_RE.match(stack):
+        raise UsageError(
+            f"{source}: its 'stack' {stack!r} is not a stack name: pass --policy-config FILE"
+        )
+    others = set()
+    for res in snapshot.get("resources") or []:
+        urn = str(res.get("urn", ""))
+        if urn.startswith("urn:pulumi:") and urn.split("::", 1)[0] != f"urn:pulumi:{stack}":
+            others.add(urn.split("::", 1)[0].removeprefix("urn:pulumi:"))
+        labels = (res.get("inputs") or {}).get("labels")
+        environment = labels.get("environment") if isinstance(labels, dict) else None
+        if stack in ENVIRONMENTS and isinstance(environment, str) and environment != stack:
+            others.add(environment)
+    if others:
+        raise UsageError(
+            f"{source}: says stack {stack!r} but its resources belong to "
+            f"{', '.join(sorted(others))}: check it with that stack's config "
+            "(--policy-config policies/config/<stack>.json)"
+        )
+    return stack
 
 
 def check_snapshot(
@@ -253,7 +295,11 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
             if owned and len(targets) == 1 and not host.started:
                 host.stack = str(targets[0][1].get("stack") or "") or None
             for source, snapshot in targets:
-                stack = str(snapshot.get("stack") or "")
+                stack = (
+                    str(snapshot.get("stack") or "")
+                    if args.policy_config is not None or not args.snapshot
+                    else snapshot_stack(snapshot, source)
+                )
                 config_path = _config_path(stack, args.policy_config)
                 progress(f"checking {source} with {_display(config_path)}")
                 result = check_snapshot(host, snapshot, source, config_path)

@@ -355,7 +355,8 @@ def test_malformed_snapshot(capsys, host, tmp_path, document, problem):
 
 
 def test_stack_without_a_config_file(capsys, host, tmp_path):
-    snapshot = json.loads((BASELINE / "prod.json").read_text())
+    text = (BASELINE / "prod.json").read_text().replace("urn:pulumi:prod::", "urn:pulumi:qa::")
+    snapshot = json.loads(text)
     snapshot["stack"] = "qa"
     path = tmp_path / "qa.json"
     path.write_text(json.dumps(snapshot))
@@ -365,6 +366,48 @@ def test_stack_without_a_config_file(capsys, host, tmp_path):
         "preflight: error: no policy config for stack 'qa' (policies/config/qa.json; have: dev, "
         "org, prod, prod-deploy, staging): pass --policy-config FILE"
     )
+
+
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [
+        (
+            "dev",
+            "says stack 'dev' but its resources belong to prod: check it with that stack's "
+            "config (--policy-config policies/config/<stack>.json)",
+        ),
+        (
+            "/tmp/lax",
+            "its 'stack' '/tmp/lax' is not a stack name: pass --policy-config FILE",
+        ),
+        (
+            "../config/dev",
+            "its 'stack' '../config/dev' is not a stack name: pass --policy-config FILE",
+        ),
+    ],
+)
+def test_a_snapshot_cannot_pick_a_laxer_config(capsys, host, tmp_path, stack, expected):
+    """The snapshot file is input: its own 'stack' field must not steer which config judges it
+    (dev makes the security policies advisory; a path would load any JSON as the config)."""
+    snapshot = json.loads((BASELINE / "prod.json").read_text())
+    snapshot["stack"] = stack
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(snapshot))
+    code, out, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert out == ""
+    assert error_line(err) == f"preflight: error: {path}: {expected}"
+
+
+def test_relabelled_environment_is_refused(capsys, host, tmp_path):
+    text = (BASELINE / "prod.json").read_text().replace("urn:pulumi:prod::", "urn:pulumi:dev::")
+    snapshot = json.loads(text)
+    snapshot["stack"] = "dev"
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(snapshot))
+    code, _, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert "says stack 'dev' but its resources belong to prod" in error_line(err)
 
 
 def test_missing_policy_config_file(capsys, tmp_path):
