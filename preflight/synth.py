@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from preflight.cli import ROOT, UsageError
 from preflight.snapshot import DRY_RUN_KEY, FINGERPRINT_ENV, MODES, STACK_TYPE
+from preflight.yamlfile import load_mapping
 
 STACKS = ("dev", "staging", "prod")
 
@@ -40,10 +39,13 @@ class Project:
         manifest = directory / "Pulumi.yaml"
         if not manifest.is_file():
             raise UsageError(f"no Pulumi.yaml in {directory}: pass a Pulumi project directory")
-        data = yaml.safe_load(manifest.read_text()) or {}
+        data = load_mapping(manifest)
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"{manifest}: needs `name: <project>` (a Pulumi project file)")
         main = directory / str(data.get("main", "."))
         main = main / "__main__.py" if main.is_dir() else main
-        return cls(directory=directory, name=str(data["name"]), main=main)
+        return cls(directory=directory, name=name, main=main)
 
     def stacks(self) -> list[str]:
         """Stack names with a ``Pulumi.<stack>.yaml`` file, in the order dev, staging, prod."""
@@ -65,14 +67,7 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
     if not path.is_file():
         known = ", ".join(project.stacks()) or "none"
         raise UsageError(f"unknown stack {stack!r}: no {path.name} (stacks: {known})")
-    try:
-        doc = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(
-            f"{path.name}{where}: not valid YAML; fix the indentation or quoting"
-        ) from None
+    doc = load_mapping(path)
     raw = doc.get("config") or {}
     if not isinstance(raw, dict):
         raise UsageError(f"{path.name}: `config:` must be a mapping of `<namespace>:<key>: value`")
