@@ -17,7 +17,39 @@ import pytest
 from preflight import diff
 from preflight.diff import impact
 from preflight.diff.model import StackDiff
-from tests.preflight.test_diff import monitor, res, snapshot
+from tests.support.resource_records import record
+
+
+def res(stack: str, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return record(
+        f"urn:pulumi:{stack}::controlplane::{type_}::{name}",
+        type_,
+        name,
+        custom=True,
+        parent=None,
+        inputs=inputs,
+        dependencies=[],
+        property_dependencies={},
+    )
+
+
+def snapshot(stack: str, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"project": "controlplane", "stack": stack, "resources": resources}
+
+
+def monitor(stack: str, critical: int) -> dict[str, Any]:
+    return res(
+        stack,
+        "datadog:index/monitor:Monitor",
+        "mission-success",
+        {
+            "name": "Mission success rate below 97%",
+            "type": "query alert",
+            "query": f"avg(last_5m):avg:mission.success_rate{{env:{stack}}} < {critical}",
+            "monitorThresholds": {"critical": critical},
+        },
+    )
+
 
 IN_FREEZE = datetime(2026, 12, 20, 10, tzinfo=UTC)
 BEFORE_FREEZE = datetime(2026, 12, 13, 10, tzinfo=UTC)
