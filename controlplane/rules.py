@@ -316,7 +316,13 @@ RULES: tuple[Rule, ...] = (
         "change-notice",
         9,
         "notify stakeholders 48 hours prior to high-impact updates",
-        declared_by=("scripts/change_notice.py", ".github/workflows/deploy-stack.yml"),
+        declared_by=(
+            "preflight/diff/impact.py",
+            "scripts/change_notice.py",
+            ".github/workflows/deploy-stack.yml",
+            "policies/config/prod-deploy.json",
+        ),
+        enforced_by=("changes-stack-enforce-change-notice",),
     ),
     Rule(
         "operational-scorecard",

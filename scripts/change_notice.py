@@ -4,6 +4,8 @@
     python scripts/change_notice.py check --stack prod --high-impact [--now RFC3339]
                                           [--override "<reason>"] [--changes DIR]
     python scripts/change_notice.py classify --stack prod --diff-json FILE
+    python scripts/change_notice.py policy-config --stack prod [--diff-json FILE] --out FILE
+                                          [--now RFC3339] [--override "<reason>"] [--advisory]
 
 Stakeholders are told about a high-impact change at least 48 hours before it reaches them. The
 announcement is a change record committed under ``changes/`` (one YAML file per change, named
@@ -18,9 +20,16 @@ warning and is required (an empty reason is a usage error, exit 2).
 
 ``classify`` reads the JSON report of ``python -m preflight diff --format json`` and prints
 ``high-impact=true`` or ``high-impact=false`` (a line for ``$GITHUB_OUTPUT``), with the reasons
-on stderr. Today the diff classifies deletions and replacements of stateful resources; a report
-that is missing or unreadable counts as high-impact, so a broken classification never skips the
-notice. Runbook: docs/runbooks/change-notice.md.
+on stderr. The classification is the diff's own (``highImpactReasons``, made by
+``preflight/diff/impact.py``: data loss, stateful replacements, IAM, paging, routing, the change
+freeze); this script never re-derives it. A report that is missing or unreadable, or carries no
+classification, counts as high-impact, so a broken classification never skips the notice.
+
+``policy-config`` writes the policy config ``pulumi up`` takes: ``<stack>-deploy.json`` with the
+pack's notice policy (``changes-stack-enforce-change-notice``) given what a policy cannot see:
+the diff's classification, the committed record that announces the change, and an emergency
+(``--override`` or a record's ``emergency``) as the policy's override. The policy checks the 48
+hours itself when ``pulumi up`` runs. Runbook: docs/runbooks/change-notice.md.
 """
 
 from __future__ import annotations
@@ -197,9 +206,19 @@ def check(
 # --- classification from the diff -------------------------------------------------------------
 
 
+def _reason_line(reason: Any) -> str:
+    if not isinstance(reason, dict):
+        return f"unreadable reason {reason!r}: treated as high-impact"
+    urn = str(reason.get("urn") or "")
+    where = f" ({urn.rsplit('::', 1)[-1]})" if urn else ""
+    return f"{reason.get('kind', 'unknown')}: {reason.get('reason', '')}{where}"
+
+
 def classify(report: dict[str, Any] | None, stack: str) -> list[str]:
     """Why the change to ``stack`` in a ``preflight diff --format json`` report is high-impact
-    (empty when it is not)."""
+    (empty when it is not), as the diff classified it (``highImpactReasons``,
+    ``preflight/diff/impact.py``). No report, no entry for the stack, or an entry without the
+    classification (a report from an older diff) count as high-impact."""
     if report is None:
         return ["the infrastructure diff is not available: treated as high-impact"]
     entries = [s for s in report.get("stacks") or [] if s.get("stack") == stack]
@@ -207,15 +226,16 @@ def classify(report: dict[str, Any] | None, stack: str) -> list[str]:
         return [f"the infrastructure diff has no entry for {stack}: treated as high-impact"]
     reasons = []
     for entry in entries:
-        risks = list(entry.get("dataLossRisks") or [])
-        reasons += [f"data-loss risk: {urn}" for urn in risks]
-        reasons += [
-            f"stateful resource {r.get('op')}: {r.get('urn')}"
-            for r in entry.get("resources") or []
-            if r.get("op") in ("delete", "replace")
-            and r.get("stateful")
-            and r.get("urn") not in risks
-        ]
+        found = entry.get("highImpactReasons")
+        if not isinstance(found, list) or not isinstance(entry.get("highImpact"), bool):
+            reasons.append(
+                f"the infrastructure diff of {stack} carries no high-impact classification: "
+                "treated as high-impact"
+            )
+            continue
+        reasons += [_reason_line(r) for r in found]
+        if entry["highImpact"] and not found:
+            reasons.append("classified high-impact without a reason: treated as high-impact")
     return reasons
 
 
@@ -225,6 +245,80 @@ def read_report(path: Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+# --- the policy pack's config for the deploy -----------------------------------------------------
+
+POLICY = "changes-stack-enforce-change-notice"
+"""The pack's notice policy (policies/changes/changes_stack_enforce_change_notice.py)."""
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "policies" / "config"
+
+
+def announcement_for(
+    records: list[ChangeRecord],
+    stack: str,
+    now: datetime,
+    committed: Callable[[Path], bool] = is_committed,
+) -> tuple[ChangeRecord | None, ChangeRecord | None]:
+    """The record that announces a change to ``stack`` at ``now`` (the newest 48 hours to 14
+    days old, else the newest younger one, which the policy refuses with its age), and the
+    newest emergency record, as ``check`` reads them."""
+    candidates = [
+        r
+        for r in records
+        if stack in r.stacks and r.high_impact and r.announced_at <= now and committed(r.path)
+    ]
+    announced = [r for r in candidates if NOTICE <= now - r.announced_at <= MAX_AGE]
+    recent = [r for r in candidates if now - r.announced_at < NOTICE]
+    emergencies = [r for r in candidates if r.emergency and now - r.announced_at <= MAX_AGE]
+    record = _newest(announced) if announced else (_newest(recent) if recent else None)
+    return record, (_newest(emergencies) if emergencies else None)
+
+
+def policy_config(
+    base: dict[str, Any],
+    stack: str,
+    now: datetime,
+    records: list[ChangeRecord],
+    *,
+    report: dict[str, Any] | None,
+    classified: bool,
+    override: str | None,
+    pin_now: bool,
+    advisory: bool = False,
+    committed: Callable[[Path], bool] = is_committed,
+) -> dict[str, Any]:
+    """``base`` (the stack's deploy policy config) with the notice policy given what it cannot
+    see for itself: the diff's classification, the announcing record, an emergency override."""
+    config = json.loads(json.dumps(base))
+    entry = config.get(POLICY, config.get("all", "mandatory"))
+    settings: dict[str, Any] = (
+        dict(entry) if isinstance(entry, dict) else {"enforcementLevel": entry}
+    )
+    if advisory and settings.get("enforcementLevel") != "disabled":
+        settings["enforcementLevel"] = "advisory"
+    if pin_now:
+        settings["now"] = _when(now)
+    if classified:
+        reasons = classify(report, stack)
+        settings["classification"] = {"highImpact": bool(reasons), "reasons": reasons}
+    record, emergency = announcement_for(records, stack, now, committed)
+    if record is not None:
+        settings["announcement"] = {
+            "announcedAt": _when(record.announced_at),
+            "record": f"changes/{record.path.name}",
+        }
+    reason = override
+    if reason is None and emergency is not None:
+        reason = f"changes/{emergency.path.name}: {emergency.emergency}"
+    if reason is not None:
+        # until tomorrow (UTC): a deploy that crosses midnight keeps it, none after does
+        settings["override"] = {
+            "reason": reason,
+            "until": (now + timedelta(days=1)).date().isoformat(),
+        }
+    config[POLICY] = settings
+    return config
 
 
 # --- CLI -----------------------------------------------------------------------------------------
@@ -248,12 +342,69 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="is the change in a diff report high-impact?")
     p.add_argument("--stack", required=True, help="the stack to classify")
     p.add_argument("--diff-json", type=Path, required=True, help="preflight diff --format json")
+    p = sub.add_parser(
+        "policy-config", help="the deploy's policy config, with what the notice policy needs"
+    )
+    p.add_argument("--stack", required=True, help="the stack the change goes to, e.g. prod")
+    p.add_argument(
+        "--diff-json",
+        type=Path,
+        help="preflight diff --format json (a missing file counts as high-impact; without the "
+        "option the change is not classified, which the policy treats as high-impact)",
+    )
+    p.add_argument("--config", type=Path, help="the base config (default: <stack>-deploy.json)")
+    p.add_argument("--out", type=Path, required=True, help="the policy config to write")
+    p.add_argument("--now", help="the time to pin in the config, RFC 3339 (default: unpinned)")
+    p.add_argument("--override", metavar="REASON", help="emergency: go ahead without the notice")
+    p.add_argument(
+        "--advisory", action="store_true", help="report the notice without refusing (early gates)"
+    )
+    p.add_argument("--changes", type=Path, default=CHANGES_DIR, help="the change records' folder")
     return parser
+
+
+def _write_policy_config(args: argparse.Namespace) -> int:
+    if args.override is not None and not args.override.strip():
+        raise UsageError('--override needs the reason for the emergency, e.g. "INC-123"')
+    base_path = args.config or CONFIG_DIR / f"{args.stack}-deploy.json"
+    try:
+        base = json.loads(base_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise UsageError(f"{base_path}: not a readable policy config ({err})") from None
+    if not isinstance(base, dict):
+        raise UsageError(f"{base_path}: a policy config is a JSON object")
+    now = rfc3339(args.now, "--now") if args.now else datetime.now(UTC)
+    config = policy_config(
+        base,
+        args.stack,
+        now,
+        load_records(args.changes),
+        report=read_report(args.diff_json) if args.diff_json else None,
+        classified=args.diff_json is not None,
+        override=args.override.strip() if args.override else None,
+        pin_now=args.now is not None,
+        advisory=args.advisory,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    settings = config[POLICY]
+    classification = settings.get("classification")
+    impact = (
+        "not classified (treated as high-impact)"
+        if classification is None
+        else ("high-impact" if classification["highImpact"] else "not high-impact")
+    )
+    announced = settings.get("announcement", {}).get("record", "no announcement")
+    extra = "; emergency override" if "override" in settings else ""
+    print(f"{PROG}: {args.stack}: wrote {args.out}: {impact}; {announced}{extra}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "policy-config":
+            return _write_policy_config(args)
         if args.command == "classify":
             reasons = classify(read_report(args.diff_json), args.stack)
             for reason in reasons:

@@ -197,3 +197,9 @@ FREEZE_QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 quarter: "end-of-quarter" is the rule and a quarter has 13 weeks, so weeks 12-13 are its last two.
 ``freezeQuarters: [4]`` in the policy config gives the literal reading (December only). Weeks are
 counted as ``policies._lib.quarters`` describes."""
+
+CHANGE_NOTICE_HOURS = 48
+"""§9 "notify stakeholders 48 hours prior to high-impact updates"."""
+CHANGE_NOTICE_MAX_AGE_DAYS = 14
+"""An announcement older than this no longer covers a change (``scripts/change_notice.py``
+keeps the same figure): announce it again."""

@@ -15,6 +15,9 @@ are compared by URN:
 * deletions and replacements of stateful resources (``STATEFUL_TYPES``: secrets, KMS keys,
   buckets, log buckets, the Supabase settings) are data-loss risks: exit code 3 unless
   ``--allow-data-loss``;
+* high-impact changes (playbook §9: announced 48 hours before), classified by
+  ``preflight.diff.impact``: data loss, stateful replacements, IAM, paging, routing, and any
+  change inside the change freeze (at ``--now``, default the current time);
 * policy results that changed, through ``preflight.check`` (see ``policy_runner``;
   ``--skip-policy`` leaves it out); the working tree's policy pack judges both snapshots, so
   the comparison shows what the program change does.
@@ -34,11 +37,13 @@ import json
 import secrets
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from preflight import synth as synth_mod
 from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
+from preflight.diff import impact
 from preflight.diff.compare import diff_snapshots
 from preflight.diff.gitbase import (
     base_worktree,
@@ -65,6 +70,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json-out", type=Path, metavar="FILE", help="also write the JSON report")
     parser.add_argument("--skip-policy", action="store_true", help="do not compare policy results")
+    parser.add_argument(
+        "--now",
+        metavar="RFC3339",
+        help="the time the change lands, for the change-freeze classification (default: now)",
+    )
     add_project_argument(parser, example="bootstrap")
 
 
@@ -91,6 +101,20 @@ def change_diagram_for(
     return change_diagram(base, head, changes, budget=DIAGRAM_BUDGET, max_nodes=30)
 
 
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--now {text!r} is not an RFC 3339 time: write e.g. 2026-12-20T10:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--now {text} has no offset: write it in UTC, ending in Z")
+    return moment.astimezone(UTC)
+
+
 def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
     project = Path(args.project).resolve()
     if not (project / "Pulumi.yaml").is_file():
@@ -115,8 +139,10 @@ def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
     progress("synthesizing the working tree", command=COMMAND)
     head = synthesize_head(in_head, project, key) if in_head else {}
     diffs = [diff_snapshots(stack, base.get(stack), head.get(stack)) for stack in stacks]
+    now = _now(args.now)
     for d in diffs:
         d.diagram = change_diagram_for(d, base.get(d.stack), head.get(d.stack))
+        impact.classify_freeze(d, now)
     if args.skip_policy:
         for d in diffs:
             d.policy_note = "skipped with --skip-policy"

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from preflight.diff import impact
 from preflight.diff.model import (
     MISSING,
     DiffError,
@@ -178,6 +179,7 @@ def diff_snapshots(
         result.resources.append(change)
     _note_moves(result)
     result.resources.sort(key=lambda r: (OP_ORDER[r.op], r.type, r.name, r.urn))
+    impact.classify(result, base, head)
     return result
 
 

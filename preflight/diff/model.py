@@ -125,6 +125,18 @@ class PolicyDelta:
     resolved: list[Violation]
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason a stack's change is high-impact (``preflight.diff.impact``)."""
+
+    kind: str  # data-loss | stateful | iam | paging | routing | freeze
+    urn: str  # empty for a reason about the whole stack
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "urn": self.urn, "reason": self.text}
+
+
 @dataclass
 class StackDiff:
     stack: str
@@ -136,6 +148,8 @@ class StackDiff:
     policy_note: str | None = None
     diagram: str = ""
     """A fenced Mermaid block of the changed resources and their neighbours (may be empty)."""
+    high_impact: list[Reason] = field(default_factory=list)
+    """Why the change is high-impact (playbook §9, ``preflight.diff.impact``); empty: it is not."""
 
     def count(self, op: str) -> int:
         return sum(1 for r in self.resources if r.op == op)
@@ -172,6 +186,8 @@ class StackDiff:
             "stack": self.stack,
             "summary": {op: self.count(op) for op in ("create", "update", "replace", "delete")},
             "dataLossRisks": [r.urn for r in self.data_loss],
+            "highImpact": bool(self.high_impact),
+            "highImpactReasons": [r.to_json() for r in self.high_impact],
             "notes": self.notes,
             "policy": policy,
             "resources": [r.to_json() for r in self.resources],

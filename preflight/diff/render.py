@@ -83,6 +83,30 @@ def _policy_cell(d: StackDiff) -> str:
     return f"{len(d.policy.new)} new, {len(d.policy.resolved)} resolved"
 
 
+def _impact_cell(d: StackDiff) -> str:
+    if not d.high_impact:
+        return "no"
+    return "yes: " + ", ".join(sorted({r.kind for r in d.high_impact}))
+
+
+def _impact_lines(diffs: list[StackDiff], full_report: str) -> list[str]:
+    """The high-impact block: playbook §9 wants these announced 48 hours before deploying."""
+    reasons = [(d.stack, r) for d in diffs for r in d.high_impact]
+    if not reasons:
+        return []
+    lines = [
+        "> [!IMPORTANT]",
+        "> **High-impact change** (playbook §9): announce it to stakeholders 48 hours before it "
+        "is deployed, in a change record under `changes/` (docs/runbooks/change-notice.md).",
+    ]
+    for stack, r in reasons[:50]:
+        where = f" `{r.urn.rsplit('::', 1)[-1]}`" if r.urn else ""
+        lines.append(f"> - `{stack}` {r.kind}{where}: {r.text}")
+    if len(reasons) > 50:
+        lines.append(f"> - … and {len(reasons) - 50} more: {full_report}")
+    return [*lines, ""]
+
+
 def _policy_lines(d: StackDiff) -> list[str]:
     if d.policy is None:
         return [f"Policy results: not compared ({d.policy_note or 'not run'})."]
@@ -130,14 +154,16 @@ def render_markdown(
     head = [
         f"### Infrastructure diff against {base_label}",
         "",
-        "| Stack | Create | Update | Replace | Delete | Data-loss risk | Policy results |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+        "| Stack | Create | Update | Replace | Delete | Data-loss risk | High impact "
+        "| Policy results |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for d in diffs:
         risk = f"⚠️ {len(d.data_loss)}" if d.data_loss else "none"
         counts = " | ".join(str(d.count(op)) for op in ("create", "update", "replace", "delete"))
-        head.append(f"| {d.stack} | {counts} | {risk} | {_policy_cell(d)} |")
+        head.append(f"| {d.stack} | {counts} | {risk} | {_impact_cell(d)} | {_policy_cell(d)} |")
     head.append("")
+    head += _impact_lines(diffs, full_report)
     risky = [(d.stack, r) for d in diffs for r in d.data_loss]
     if risky:
         verdict = (
@@ -197,6 +223,7 @@ def render_json(
         "base": base,
         "head": "working tree",
         "dataLoss": data_loss,
+        "highImpact": any(d.high_impact for d in diffs),
         "allowDataLoss": allow_data_loss,
         "exitCode": DATA_LOSS_EXIT if data_loss and not allow_data_loss else 0,
         "stacks": [d.to_json() for d in diffs],

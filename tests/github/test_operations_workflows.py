@@ -212,12 +212,24 @@ DIFF_WITH_DATA_LOSS = {
         {
             "stack": "prod",
             "dataLossRisks": ["urn:kms"],
+            "highImpact": True,
+            "highImpactReasons": [
+                {"kind": "data-loss", "urn": "urn:kms", "reason": "replace of a stateful resource"}
+            ],
             "resources": [{"urn": "urn:kms", "op": "replace", "stateful": True}],
         }
     ]
 }
 DIFF_UPDATE_ONLY = {
-    "stacks": [{"stack": "prod", "dataLossRisks": [], "resources": [{"op": "update"}]}]
+    "stacks": [
+        {
+            "stack": "prod",
+            "dataLossRisks": [],
+            "highImpact": False,
+            "highImpactReasons": [],
+            "resources": [{"op": "update"}],
+        }
+    ]
 }
 
 

@@ -187,9 +187,12 @@ def test_deploys_dev_then_staging_then_prod_behind_environments() -> None:
         assert jobs[stack]["with"]["stack"] == stack
     assert jobs["prod"]["with"]["force"] == "${{ inputs.force == true }}"
     gate = [str(s.get("run", "")) for s in steps(jobs["prod-gate"])]
+    # prod-deploy.json with the 48-hour notice advisory: the change is classified in the prod job
     assert (
+        ".venv/bin/python scripts/change_notice.py policy-config --stack prod --advisory "
+        '--out "$RUNNER_TEMP/prod-gate.json"\n'
         ".venv/bin/python -m preflight check --stack prod "
-        "--policy-config policies/config/prod-deploy.json"
+        '--policy-config "$RUNNER_TEMP/prod-gate.json"\n'
     ) in gate
 
 
@@ -205,6 +208,7 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
         "Record the rollback target",
         "Classify the prod change",
         "48-hour notice of a high-impact change",
+        "Prod's policy config with the classification and the announcement",
         "pulumi up",
         "Evidence bundle",
         "Upload the evidence bundle",
@@ -216,9 +220,22 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
     )
     gate = step_named(job, "Policy gate")
     assert gate["run"] == (
-        '.venv/bin/python -m preflight check --stack "$STACK" --policy-config "$POLICY_CONFIG"'
+        'if [ "$STACK" = prod ]; then\n'
+        "  .venv/bin/python scripts/change_notice.py policy-config --stack prod --advisory "
+        '--out "$RUNNER_TEMP/prod-gate.json"\n'
+        '  POLICY_CONFIG="$RUNNER_TEMP/prod-gate.json"\n'
+        "fi\n"
+        '.venv/bin/python -m preflight check --stack "$STACK" --policy-config "$POLICY_CONFIG"\n'
     )
     assert gate["env"]["POLICY_CONFIG"] == deploy_config
+    notice_config = step_named(job, "Prod's policy config with the classification")
+    assert notice_config["if"] == "inputs.stack == 'prod'"
+    assert (
+        ".venv/bin/python scripts/change_notice.py policy-config --stack prod \\\n"
+        '  --diff-json "$RUNNER_TEMP/prod-diff.json" --out "$RUNNER_TEMP/prod-deploy.json"\n'
+        ".venv/bin/python -m preflight check --stack prod "
+        '--policy-config "$RUNNER_TEMP/prod-deploy.json"\n'
+    ) in notice_config["run"]
     assert step_named(job, "Production maintenance window")["if"] == "inputs.stack == 'prod'"
     target = step_named(job, "Record the rollback target")
     assert target["id"] == "target"
@@ -231,7 +248,11 @@ def test_each_stack_deployment_gates_records_rollback_target_and_keeps_evidence(
     up = step_named(job, "pulumi up")["with"]
     assert (up["command"], up["stack-name"]) == ("up", "${{ inputs.stack }}")
     assert up["policyPacks"] == "policies"
-    assert up["policyPackConfigs"] == deploy_config
+    # prod: prod-deploy.json as the step before completed it; the others their committed config
+    assert up["policyPackConfigs"] == (
+        "${{ inputs.stack == 'prod' && format('{0}/prod-deploy.json', runner.temp) "
+        "|| format('policies/config/{0}.json', inputs.stack) }}"
+    )
     evidence = step_named(job, "Evidence bundle")
     assert evidence["if"] == "always()"
     # The diff base is the commit that ran before this deploy, captured before `up`.

@@ -423,24 +423,45 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
     ),
     # The snapshot is the compliant baseline: the time is what breaks the freeze (see CONFIGS).
     "changes-stack-disallow-freeze-changes": lambda snapshot: None,
+    # The compliant baseline too: a high-impact classification without an announcement breaks
+    # the notice (see CONFIGS).
+    "changes-stack-enforce-change-notice": lambda snapshot: None,
 }
 
 FREEZE = "changes-stack-disallow-freeze-changes"
+NOTICE = "changes-stack-enforce-change-notice"
 IN_FREEZE = "2026-12-20T10:00:00Z"
 """A Sunday in Q4 2026 weeks 12-13 (December 17-31), outside the prod maintenance window."""
+BEFORE_FREEZE = "2026-12-13T10:00:00Z"
+"""A week earlier: outside the freeze."""
+NOT_HIGH_IMPACT: dict[str, Any] = {"highImpact": False, "reasons": []}
+HIGH_IMPACT: dict[str, Any] = {
+    "highImpact": True,
+    "reasons": ["iam: IAM change: update `gcp:projects/iAMMember:IAMMember`"],
+}
 
 
-def _deploy_config_at(now: str) -> dict[str, Any]:
-    """policies/config/prod-deploy.json with the freeze policy's ``now`` pinned."""
+def _deploy_config_at(now: str, classification: dict[str, Any]) -> dict[str, Any]:
+    """policies/config/prod-deploy.json with both change policies' ``now`` pinned and the
+    notice policy given ``classification`` (the deploy passes it, with no announcement here)."""
     config: dict[str, Any] = json.loads((CONFIG_DIR / "prod-deploy.json").read_text())
     config[FREEZE] = {"enforcementLevel": config[FREEZE], "now": now}
+    config[NOTICE] = {
+        "enforcementLevel": config[NOTICE],
+        "now": now,
+        "classification": classification,
+    }
     return config
 
 
-CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {FREEZE: lambda: _deploy_config_at(IN_FREEZE)}
+CONFIGS: dict[str, Callable[[], dict[str, Any]]] = {
+    FREEZE: lambda: _deploy_config_at(IN_FREEZE, NOT_HIGH_IMPACT),
+    NOTICE: lambda: _deploy_config_at(BEFORE_FREEZE, HIGH_IMPACT),
+}
 """Corpus entries checked with their own policy-pack config (``corpus/config/<name>.json``)
-instead of policies/config/prod.json: the freeze is mandatory only in the deploy config, and
-breaks only at a time inside the freeze."""
+instead of policies/config/prod.json: the freeze and the notice are mandatory only in the deploy
+config; the freeze breaks only at a time inside the freeze, the notice only for a change the
+deploy classified high-impact."""
 
 
 def dump(document: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """policies/config/*.json: valid for the pack, and enforce what the docs say.
 
 dev, staging and prod are the environments' configs (pull-request checks, previews); prod-deploy
-is prod's config for deploying (the change freeze on); org is the bootstrap program's stack.
+is prod's config for deploying (the change freeze and the 48-hour notice on); org is the bootstrap
+program's stack.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ NAMES = {p.name for p in collect()}
 PROD_ONLY = {"encryption-secret-enable-cmek", "encryption-bucket-enable-cmek"}
 NOT_IN_DEV = PROD_ONLY | {"datasafety-stateful-enforce-protect"}
 FREEZE = "changes-stack-disallow-freeze-changes"
+NOTICE = "changes-stack-enforce-change-notice"
+DEPLOY_ONLY = {FREEZE, NOTICE}
+"""The change calendar's policies, which only deploying prod applies."""
 ENVIRONMENT_ONLY = {
     "alerting-monitor-missing-playbook-alerts",
     "alerting-monitor-configure-playbook-thresholds",
@@ -26,6 +30,7 @@ ENVIRONMENT_ONLY = {
     "alerting-escalation-enforce-playbook-order",
     "alerting-downtime-missing-maintenance-window",
     FREEZE,
+    NOTICE,
 }
 """Rules about an environment of the control plane (its alerts, on-call, windows, freeze), which
 the bootstrap program is not."""
@@ -54,20 +59,20 @@ def test_config_names_only_existing_policies(env):
 
 def test_dev_is_advisory_without_prod_and_staging_rules(pack_host):
     assert levels(pack_host, "dev") == {
-        name: ("disabled" if name in NOT_IN_DEV | {FREEZE} else "advisory") for name in NAMES
+        name: ("disabled" if name in NOT_IN_DEV | DEPLOY_ONLY else "advisory") for name in NAMES
     }
 
 
 def test_staging_is_mandatory_without_prod_only_rules(pack_host):
     assert levels(pack_host, "staging") == {
-        name: ("disabled" if name in PROD_ONLY | {FREEZE} else "mandatory") for name in NAMES
+        name: ("disabled" if name in PROD_ONLY | DEPLOY_ONLY else "mandatory") for name in NAMES
     }
 
 
-def test_prod_is_mandatory_except_the_freeze(pack_host):
+def test_prod_is_mandatory_except_the_freeze_and_the_notice(pack_host):
     # Pull-request checks and previews use prod.json: they never fail because of the calendar.
     assert levels(pack_host, "prod") == {
-        name: ("disabled" if name == FREEZE else "mandatory") for name in NAMES
+        name: ("disabled" if name in DEPLOY_ONLY else "mandatory") for name in NAMES
     }
 
 
@@ -75,13 +80,16 @@ def test_prod_deploy_is_mandatory_everywhere(pack_host):
     assert levels(pack_host, "prod-deploy") == dict.fromkeys(NAMES, "mandatory")
 
 
-def test_prod_deploy_is_prod_with_the_freeze_on():
+def test_prod_deploy_is_prod_with_the_freeze_and_the_notice_on():
     prod = json.loads((CONFIG / "prod.json").read_text())
     deploy = json.loads((CONFIG / "prod-deploy.json").read_text())
-    assert {k: v for k, v in deploy.items() if k != FREEZE} == {
-        k: v for k, v in prod.items() if k != FREEZE
+    assert {k: v for k, v in deploy.items() if k not in DEPLOY_ONLY} == {
+        k: v for k, v in prod.items() if k not in DEPLOY_ONLY
     }
     assert deploy[FREEZE] == "mandatory"
+    # a level only: the classification and the announcement come from the deploy, never from
+    # a committed file (scripts/change_notice.py policy-config)
+    assert deploy[NOTICE] == "mandatory"
 
 
 def test_org_is_prod_without_the_environment_rules(pack_host):
@@ -98,8 +106,9 @@ def test_org_is_prod_without_the_environment_rules(pack_host):
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", "prod-deploy", "org"])
 def test_committed_configs_leave_now_unset(env):
     document = json.loads((CONFIG / f"{env}.json").read_text())
-    settings = document.get(FREEZE)
-    assert not isinstance(settings, dict) or "now" not in settings
+    for policy in DEPLOY_ONLY:
+        settings = document.get(policy)
+        assert not isinstance(settings, dict) or "now" not in settings
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])

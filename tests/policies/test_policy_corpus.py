@@ -74,15 +74,28 @@ def test_corpus_configs_belong_to_corpus_snapshots():
     assert {p.name for p in CORPUS_CONFIGS.glob("*.json")} <= {p.name for p in CORPUS}
 
 
+FREEZE = "changes-stack-disallow-freeze-changes"
+NOTICE = "changes-stack-enforce-change-notice"
+
+
 @pytest.mark.parametrize("path", sorted(CORPUS_CONFIGS.glob("*.json")), ids=lambda p: p.stem)
 def test_corpus_config_is_the_deploy_config_with_a_pinned_time(path):
+    # Both change-calendar policies get the same pinned time; the notice policy also gets the
+    # classification a deploy passes (high-impact only for its own entry), never an announcement.
     own = json.loads(path.read_text())
     deploy = json.loads((CONFIG / "prod-deploy.json").read_text())
     policy = path.stem.split("--")[0]
-    assert {k: v for k, v in own.items() if k != policy} == {
-        k: v for k, v in deploy.items() if k != policy
+    assert {k: v for k, v in own.items() if k not in {FREEZE, NOTICE}} == {
+        k: v for k, v in deploy.items() if k not in {FREEZE, NOTICE}
     }
-    assert own[policy] == {"enforcementLevel": deploy[policy], "now": own[policy]["now"]}
+    now = own[policy]["now"]
+    assert own[FREEZE] == {"enforcementLevel": deploy[FREEZE], "now": now}
+    assert own[NOTICE] == {
+        "enforcementLevel": deploy[NOTICE],
+        "now": now,
+        "classification": own[NOTICE]["classification"],
+    }
+    assert own[NOTICE]["classification"]["highImpact"] is (policy == NOTICE)
 
 
 def test_the_freeze_snapshot_passes_outside_the_freeze(pack_host, tmp_path):
@@ -91,5 +104,15 @@ def test_the_freeze_snapshot_passes_outside_the_freeze(pack_host, tmp_path):
     config = json.loads(config_for(path, "prod").read_text())
     config["changes-stack-disallow-freeze-changes"]["now"] = "2026-12-13T10:00:00Z"
     pinned = tmp_path / "before-the-freeze.json"
+    pinned.write_text(json.dumps(config))
+    assert check_file(pack_host, path, "prod", pinned).violations == []
+
+
+def test_the_notice_snapshot_passes_with_an_announcement(pack_host, tmp_path):
+    # The missing announcement is the only insecure change: one 50 hours old lets it through.
+    path = HERE / "corpus" / "changes-stack-enforce-change-notice.json"
+    config = json.loads(config_for(path, "prod").read_text())
+    config[NOTICE]["announcement"] = {"announcedAt": "2026-12-11T08:00:00Z", "record": "x.yaml"}
+    pinned = tmp_path / "announced.json"
     pinned.write_text(json.dumps(config))
     assert check_file(pack_host, path, "prod", pinned).violations == []

@@ -46,7 +46,7 @@ def test_the_pack_has_every_rule_of_the_issue():
         "audit": 3,
         "labels": 2,
         "alerting": 5,
-        "changes": 1,
+        "changes": 2,
     }
 
 

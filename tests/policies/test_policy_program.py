@@ -19,6 +19,7 @@ from preflight.snapshot import validate
 
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 FREEZE = "changes-stack-disallow-freeze-changes"
+NOTICE = "changes-stack-enforce-change-notice"
 
 
 def check(pack_host, snapshot: dict[str, Any], config: dict[str, Any] | Path):
@@ -45,6 +46,8 @@ def test_program_stacks_pass_their_config(pack_host, snapshots, env):
 def test_program_prod_is_refused_in_a_freeze_by_the_deploy_config_only(pack_host, snapshots):
     deploy = json.loads((CONFIG / "prod-deploy.json").read_text())
     deploy[FREEZE] = {"enforcementLevel": "mandatory", "now": "2026-12-20T10:00:00Z"}
+    # the deploy classified the change as not high-impact: no 48-hour notice involved
+    deploy[NOTICE] = {"enforcementLevel": "mandatory", "classification": {"highImpact": False}}
     result = check(pack_host, snapshots["prod"], deploy)
     assert {(v.policy_name, v.enforcement_level) for v in result.violations} == {
         (FREEZE, "mandatory")

@@ -245,9 +245,10 @@ def test_markdown_summary_details_and_no_secret() -> None:
     assert lines[:5] == [
         "### Infrastructure diff against `origin/main` (`abc`)",
         "",
-        "| Stack | Create | Update | Replace | Delete | Data-loss risk | Policy results |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
-        "| prod | 2 | 1 | 2 | 1 | ⚠️ 1 | 1 new, 0 resolved |",
+        "| Stack | Create | Update | Replace | Delete | Data-loss risk | High impact "
+        "| Policy results |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        "| prod | 2 | 1 | 2 | 1 | ⚠️ 1 | yes: data-loss | 1 new, 0 resolved |",
     ]
     assert "> [!CAUTION]" in lines
     assert (
@@ -552,7 +553,7 @@ def test_markdown_never_exceeds_the_comment_limit() -> None:
     text = diff.render_markdown(diffs, "x", allow_data_loss=False, full_report=full_report)
     assert len(text) <= MARKDOWN_LIMIT
     assert text.count("<details>") == 3 and text.count("</details>") == 3
-    assert "| prod | 0 | 900 | 0 | 0 | none | not compared |" in text
+    assert "| prod | 0 | 900 | 0 | 0 | none | no | not compared |" in text
     dev = text.split("<b>dev</b>")[1].split("</details>")[0]
     assert dev.count("- `~` update") == 5  # the small stack is shown in full
     for stack, count in (("staging", 400), ("prod", 900)):
@@ -742,7 +743,9 @@ def fake_policy(snap: dict[str, Any]) -> list[dict[str, Any]]:
 def run_diff(repo: Path, *argv: str) -> int:
     parser = argparse.ArgumentParser()
     diff.add_arguments(parser)
-    return diff.run(parser.parse_args(["--project", str(repo), *argv]))
+    # outside the change freeze, so that the classification does not depend on the day
+    now = ["--now", "2026-12-13T10:00:00Z"]
+    return diff.run(parser.parse_args(["--project", str(repo), *now, *argv]))
 
 
 def stub_calls(repo: Path) -> list[dict[str, Any]]:
@@ -770,8 +773,8 @@ def test_command_markdown_from_a_real_worktree(
     assert not Path(call["cwd"]).exists()
     assert out.splitlines()[0] == f"### Infrastructure diff against `base` (`{base_commit[:12]}`)"
     for row in (
-        "| dev | 2 | 1 | 2 | 1 | ⚠️ 1 | 1 new, 0 resolved |",
-        "| prod | 2 | 1 | 2 | 1 | ⚠️ 1 | 1 new, 0 resolved |",
+        "| dev | 2 | 1 | 2 | 1 | ⚠️ 1 | yes: data-loss | 1 new, 0 resolved |",
+        "| prod | 2 | 1 | 2 | 1 | ⚠️ 1 | yes: data-loss | 1 new, 0 resolved |",
     ):
         assert row in out.splitlines()
     assert out.count("  - `secretData`: (secret changed) — forces replacement") == 2

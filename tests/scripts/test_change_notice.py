@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from preflight import diff
+from preflight.analyzer.host import PolicyPackHost
+from preflight.check import check_snapshot
+from preflight.cli import ROOT
 from tests.support.operator_scripts import commit_all, init_repo, run_script
+from tests.support.preflight import pack_host
 
 NOW = "2025-06-08T10:00:00Z"
+POLICY = "changes-stack-enforce-change-notice"
+FREEZE = "changes-stack-disallow-freeze-changes"
 
 
 def record(
@@ -198,7 +208,8 @@ def test_a_bad_now_is_a_usage_error(repo: Path) -> None:
         (["check"], "the following arguments are required: --stack"),
         (
             ["announce"],
-            "argument command: invalid choice: 'announce' (choose from 'check', 'classify')",
+            "argument command: invalid choice: 'announce' (choose from 'check', 'classify', "
+            "'policy-config')",
         ),
     ],
     ids=["subcommand-argument-missing", "unknown-subcommand"],
@@ -209,26 +220,36 @@ def test_bad_arguments_are_one_line_usage_errors(repo: Path, args: list[str], me
     assert done.stderr == f"change notice: error: {message} (see --help)\n"
 
 
-def diff_report(stack: str, resources: list[dict[str, object]], risks: list[str]) -> dict:
-    return {
-        "dataLoss": bool(risks),
-        "stacks": [{"stack": stack, "dataLossRisks": risks, "resources": resources}],
-    }
+BASELINE = ROOT / "tests" / "policies" / "baseline" / "prod.json"
+IAM_MEMBER = "gcp:projects/iAMMember:IAMMember"
+THRESHOLD = "datadog:index/monitor:Monitor"
 
 
-@pytest.mark.parametrize(
-    ("report", "expected"),
-    [
-        (diff_report("prod", [{"urn": "u1", "op": "update", "stateful": True}], []), "false"),
-        (diff_report("prod", [{"urn": "u1", "op": "replace", "stateful": False}], []), "false"),
-        (diff_report("prod", [{"urn": "u1", "op": "delete", "stateful": True}], ["u1"]), "true"),
-        # retained on delete: no data loss, still a stateful replacement
-        (diff_report("prod", [{"urn": "u2", "op": "replace", "stateful": True}], []), "true"),
-        (diff_report("staging", [], []), "true"),  # no entry for prod: not classified
-        (None, "true"),  # the diff could not run
-    ],
-)
-def test_classify_reads_the_diff_report(tmp_path: Path, report: dict | None, expected: str) -> None:
+def planted(kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The program's prod snapshot, and the same with one planted change: ``iam`` changes a
+    project IAM member (high-impact), ``threshold`` a monitor's critical threshold (not)."""
+    base = json.loads(BASELINE.read_text())
+    head = copy.deepcopy(base)
+    if kind == "iam":
+        member = next(r for r in head["resources"] if r["type"] == IAM_MEMBER)
+        member["inputs"]["member"] = "serviceAccount:intruder@acme-prod.iam.gserviceaccount.com"
+    else:
+        monitor = next(r for r in head["resources"] if r["type"] == THRESHOLD)
+        monitor["inputs"]["monitorThresholds"]["warning"] = "0.999"
+    return base, head
+
+
+def diff_report(kind: str) -> dict[str, Any]:
+    """The JSON report ``preflight diff`` writes for the planted change."""
+    base, head = planted(kind)
+    d = diff.diff_snapshots("prod", base, head)
+    report: dict[str, Any] = diff.render_json(
+        [d], {"rev": "b", "commit": "c"}, allow_data_loss=True
+    )
+    return report
+
+
+def classify(tmp_path: Path, report: dict[str, Any] | None) -> tuple[str, str]:
     path = tmp_path / "diff.json"
     if report is not None:
         path.write_text(json.dumps(report))
@@ -236,8 +257,153 @@ def test_classify_reads_the_diff_report(tmp_path: Path, report: dict | None, exp
         "change_notice", "classify", "--stack", "prod", "--diff-json", str(path), cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"high-impact={expected}\n"
-    assert bool(done.stderr) is (expected == "true")
+    return done.stdout, done.stderr
+
+
+def test_classify_reads_the_diffs_classification(tmp_path: Path) -> None:
+    out, err = classify(tmp_path, diff_report("iam"))
+    assert out == "high-impact=true\n"
+    assert err == (
+        "change notice: prod: iam: IAM change: replace `gcp:projects/iAMMember:IAMMember` "
+        "(access-run-developer-engineering)\n"
+    )
+    assert classify(tmp_path, diff_report("threshold")) == ("high-impact=false\n", "")
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        # a report from a diff without the classification: never read as "not high-impact"
+        {"stacks": [{"stack": "prod", "dataLossRisks": [], "resources": []}]},
+        {"stacks": [{"stack": "staging", "highImpact": False, "highImpactReasons": []}]},
+        {"stacks": [{"stack": "prod", "highImpact": True, "highImpactReasons": []}]},
+        None,  # the diff could not run
+    ],
+    ids=["unclassified", "no-entry", "no-reason", "no-report"],
+)
+def test_classify_fails_closed(tmp_path: Path, report: dict[str, Any] | None) -> None:
+    out, err = classify(tmp_path, report)
+    assert out == "high-impact=true\n"
+    assert "treated as high-impact" in err
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyPackHost]:
+    yield from pack_host()
+
+
+def deploy_path(
+    repo: Path, tmp_path: Path, host: PolicyPackHost
+) -> tuple[int, str, dict[str, Any], list[tuple[str, str]]]:
+    """What the prod deploy runs (deploy-stack.yml) for the planted IAM change: classify, the
+    notice check, the policy config for `pulumi up`, and the policy pack over the new stack.
+    The freeze's clock is pinned with the notice's (outside the freeze)."""
+    report = tmp_path / "prod-diff.json"
+    report.write_text(json.dumps(diff_report("iam")))
+    out, _ = classify(tmp_path, json.loads(report.read_text()))
+    assert out == "high-impact=true\n"
+    code, _, err = check(repo, "--stack", "prod", "--high-impact")
+    base = json.loads((ROOT / "policies" / "config" / "prod-deploy.json").read_text())
+    base[FREEZE] = {"enforcementLevel": base[FREEZE], "now": NOW}
+    base_path = tmp_path / "prod-deploy-base.json"
+    base_path.write_text(json.dumps(base))
+    config_path = tmp_path / "prod-deploy.json"
+    done = run_script(
+        "change_notice",
+        "policy-config",
+        "--stack",
+        "prod",
+        "--diff-json",
+        str(report),
+        "--config",
+        str(base_path),
+        "--out",
+        str(config_path),
+        "--now",
+        NOW,
+        "--changes",
+        str(repo / "changes"),
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stderr
+    config = json.loads(config_path.read_text())
+    _, head = planted("iam")
+    result = check_snapshot(host, head, "planted", config_path)
+    violations = [(v.policy_name, v.message) for v in result.violations]
+    return code, err, config, violations
+
+
+def test_the_deploy_path_refuses_a_high_impact_prod_change_without_48_hours_notice(
+    repo: Path, tmp_path: Path, pack: PolicyPackHost
+) -> None:
+    code, err, config, violations = deploy_path(repo, tmp_path, pack)
+    assert code == 1 and "no committed change record" in err
+    assert config[POLICY]["classification"]["highImpact"] is True
+    assert "announcement" not in config[POLICY]
+    [(policy, message)] = violations
+    assert policy == POLICY
+    assert "high-impact change (iam: IAM change: replace" in message
+    assert message.endswith(
+        "playbook §9 wants it announced 48 hours before it is deployed, and no announcement was "
+        "passed; commit a change record in changes/ (docs/runbooks/change-notice.md), or for an "
+        'emergency set override {"reason": "...", "until": "YYYY-MM-DD"} in this policy\'s config'
+    )
+    # announced 40 hours before: both refuse, naming when the change may go
+    add(repo, "2025-06-06-iam.yaml", record("2025-06-06T18:00:00Z"))
+    code, err, config, violations = deploy_path(repo, tmp_path, pack)
+    assert code == 1 and "only 40h before now" in err
+    [(policy, message)] = violations
+    assert policy == POLICY and "only 40h before now: deploy from 2025-06-08T18:00:00Z" in message
+
+
+def test_the_deploy_path_accepts_a_high_impact_prod_change_announced_48_hours_before(
+    repo: Path, tmp_path: Path, pack: PolicyPackHost
+) -> None:
+    add(repo, "2025-06-06-iam.yaml", record("2025-06-06T09:00:00Z"))
+    code, err, config, violations = deploy_path(repo, tmp_path, pack)
+    assert (code, err) == (0, "")
+    assert config[POLICY]["announcement"] == {
+        "announcedAt": "2025-06-06T09:00:00Z",
+        "record": "changes/2025-06-06-iam.yaml",
+    }
+    assert violations == []
+
+
+def test_the_deploy_path_lets_an_emergency_record_through(
+    repo: Path, tmp_path: Path, pack: PolicyPackHost
+) -> None:
+    add(repo, "2025-06-08-iam.yaml", record("2025-06-08T09:00:00Z", extra='emergency: "INC-9"\n'))
+    code, _, config, violations = deploy_path(repo, tmp_path, pack)
+    assert code == 0
+    assert config[POLICY]["override"] == {
+        "reason": "changes/2025-06-08-iam.yaml: INC-9",
+        "until": "2025-06-09",
+    }
+    assert violations == []
+
+
+def test_policy_config_without_a_diff_leaves_the_change_unclassified(
+    repo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "gate.json"
+    done = run_script(
+        "change_notice",
+        "policy-config",
+        "--stack",
+        "prod",
+        "--advisory",
+        "--out",
+        str(out),
+        "--changes",
+        str(repo / "changes"),
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        f"change notice: prod: wrote {out}: not classified (treated as high-impact); "
+        "no announcement\n"
+    )
+    assert json.loads(out.read_text())[POLICY] == {"enforcementLevel": "advisory"}
 
 
 pytestmark = pytest.mark.playbook("change-notice")
