@@ -37,6 +37,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file (python scripts/rollback.py): find preflight
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import change_notice
 from _usage import parser_class
 
 from preflight.cli import EXIT_USAGE, UsageError, error, progress
@@ -435,6 +436,34 @@ def _policy_files(
     return pack_dir, config_file
 
 
+def rollback_config(config: Path, stack: str, version: int, into: Path) -> Path:
+    """The deploy config a rollback runs with: ``config`` as it is, except that the 48-hour
+    notice (playbook §9) is overridden: a rollback restores what already ran in prod, so the
+    notice that would delay it has no one to protect. Written into ``into``; the freeze and every
+    other policy stay as ``config`` says."""
+    try:
+        base = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"policy pack config {config}: cannot read it ({err})") from None
+    entry = base.get(change_notice.POLICY, base.get("all")) if isinstance(base, dict) else None
+    level = entry.get("enforcementLevel") if isinstance(entry, dict) else entry
+    if not isinstance(base, dict) or level in (None, "disabled"):
+        return config
+    derived = change_notice.policy_config(
+        base,
+        stack,
+        datetime.now(UTC),
+        [],
+        report=None,
+        classified=False,
+        override=f"rollback of {stack} to version {version}",
+        pin_now=False,
+    )
+    path = into / config.name
+    path.write_text(json.dumps(derived, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: Path) -> int:
     updates = pulumi.history(until=lambda seen: any(u.version == args.to for u in seen))
     target = select_target(updates, args.to, args.stack, repo, allow_dirty=args.allow_dirty)
@@ -452,6 +481,8 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
         pack, config = current_pack or _policy_files(
             checkout, args.policy_pack, args.policy_pack_config, args.stack
         )
+        if args.policy_pack_config is None:
+            config = rollback_config(config, args.stack, target.version, tree.parent)
         policy = ["--policy-pack", str(pack), "--policy-pack-config", str(config)]
         code = run_streaming([pulumi.binary, "preview", "--stack", args.stack, *policy], checkout)
         if code != 0:

@@ -491,4 +491,33 @@ def test_prefers_the_stacks_deploy_policy_config(world: dict[str, Any]) -> None:
     assert used == [str(config / "prod-deploy.json")] * 2
 
 
+def test_a_rollback_is_not_held_for_the_48_hour_notice(tmp_path) -> None:
+    """A rollback restores what already ran: the deploy config it runs with overrides the notice
+    (with the rollback as reason) and keeps every other policy as configured."""
+    module = load_script("rollback")
+    committed = tmp_path / "prod-deploy.json"
+    base = {
+        "changes-stack-disallow-freeze-changes": "mandatory",
+        module.change_notice.POLICY: "mandatory",
+    }
+    committed.write_text(json.dumps(base))
+    into = tmp_path / "run"
+    into.mkdir()
+    used = module.rollback_config(committed, "prod", 4, into)
+    assert used == into / "prod-deploy.json"
+    derived = json.loads(used.read_text())
+    assert derived["changes-stack-disallow-freeze-changes"] == "mandatory"
+    notice = derived[module.change_notice.POLICY]
+    assert notice["enforcementLevel"] == "mandatory"
+    assert notice["override"]["reason"] == "rollback of prod to version 4"
+    assert json.loads(committed.read_text()) == base
+
+
+def test_a_config_without_the_notice_is_used_as_it_is(tmp_path) -> None:
+    module = load_script("rollback")
+    committed = tmp_path / "prod.json"
+    committed.write_text(json.dumps({module.change_notice.POLICY: "disabled"}))
+    assert module.rollback_config(committed, "prod", 4, tmp_path) == committed
+
+
 pytestmark = pytest.mark.playbook("rollback")
