@@ -68,7 +68,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return run(args, _stacks(args))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; given the ``command`` about to run, only its module is imported (the
+    others' subparsers carry their help line only), which keeps a run's startup to what it uses.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m preflight",
         description="Offline synth, preview and checks of the Pulumi program (no cloud, no CLI).",
@@ -92,10 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_preview)
 
     for name, module, text in _MODULES:
-        mod = importlib.import_module(module)
         p = sub.add_parser(name, help=text)
-        mod.add_arguments(p)
-        p.set_defaults(func=mod.run)
+        if command is None or command == name:
+            mod = importlib.import_module(module)
+            mod.add_arguments(p)
+            p.set_defaults(func=mod.run)
     return parser
 
 
@@ -131,7 +135,8 @@ _MODULES = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(next((w for w in words if not w.startswith("-")), None))
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

@@ -364,3 +364,18 @@ def test_the_schema_rejects_a_document_off_the_shape(snapshots, break_it) -> Non
     break_it(document)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
+
+
+def test_a_run_imports_only_its_own_subcommand() -> None:
+    probe = (
+        "import sys\n"
+        "from preflight.__main__ import build_parser\n"
+        "args = build_parser('check').parse_args(['check', '--all'])\n"
+        "assert args.func.__module__ == 'preflight.check', args.func\n"
+        "print(sorted(m for m in ('preflight.checkov.scan', 'preflight.graph', 'preflight.diff',"
+        " 'preflight.evidence', 'preflight.check') if m in sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "['preflight.check']"
