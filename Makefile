@@ -14,14 +14,14 @@ CHECKOV := .venv-checkov/bin/checkov
 
 help:
 	@echo "make venv      install the locked dependencies into .venv (every target does it first)"
-	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
+	@echo "make preview   offline preview of dev, staging and prod with the policy pack (no cloud, no Pulumi CLI)"
 	@echo "make check     the policy pack over the three synthesized stacks"
 	@echo "make test      lint, type check, security lint, the whole test suite and the checkov scan"
 	@echo "make permissions whether each deployer can apply its stack (roles vs. resource types)"
 	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
 	@echo "make docs      regenerate every generated doc (config reference, README blocks, diagrams)"
-	@echo "make bench     synth and check time as ratios of the import floor"
+	@echo "make bench     synth, check and preview time as ratios of the import floor"
 	@echo "make clean     remove the virtualenvs and caches"
 
 $(UV): tools/uv.txt
@@ -95,6 +95,7 @@ audit: $(VENV)/.synced
 bench: $(VENV)/.synced
 	$(PY) bench/synth_bench.py
 	$(PY) bench/check_bench.py
+	$(PY) bench/preview_bench.py
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .venv-checkov .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,19 +13,28 @@ from preflight import synth as synth_mod
 from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
 from preflight.snapshot import MODES
 
+STACK_ENV = "PULUMI_STACK"
+"""The stack a command works on when neither ``--stack`` nor ``--all`` is given, as the Pulumi
+CLI reads it (``pulumi preview`` without ``-s``)."""
+
 
 def _stacks(args: argparse.Namespace) -> list[str]:
     project = synth_mod.Project.load(args.project)
     if getattr(args, "all", False):
         return project.stacks()
-    if not args.stack:
-        raise UsageError("name a stack with --stack NAME, or pass --all")
-    return [args.stack]
+    stack = args.stack or os.environ.get(STACK_ENV, "").strip()
+    if not stack:
+        raise UsageError(f"name a stack with --stack NAME (or set {STACK_ENV}), or pass --all")
+    return [stack]
 
 
 def _add_stack_args(parser: argparse.ArgumentParser, allow_all: bool = True) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--stack", help="stack name (dev, staging, prod)")
+    group.add_argument(
+        "-s",
+        "--stack",
+        help=f"stack name (dev, staging, prod); default: the {STACK_ENV} environment variable",
+    )
     if allow_all:
         group.add_argument("--all", action="store_true", help="every stack of the project")
     add_project_argument(parser, example="bootstrap")
@@ -53,19 +63,15 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from preflight.preview import render, use_colour
+    from preflight.preview import run
 
-    stacks = _stacks(args)
-    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress, mode=args.mode)
-    colour = use_colour(sys.stdout)
-    for i, stack in enumerate(stacks):
-        if i:
-            sys.stdout.write("\n")
-        sys.stdout.write(render(snapshots[stack], colour))
-    return 0
+    return run(args, _stacks(args))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; given the ``command`` about to run, only its module is imported (the
+    others' subparsers carry their help line only), which keeps a run's startup to what it uses.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m preflight",
         description="Offline synth, preview and checks of the Pulumi program (no cloud, no CLI).",
@@ -77,15 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", type=Path, help="write <stack>.json files here instead of stdout")
     p.set_defaults(func=cmd_synth)
 
-    p = sub.add_parser("preview", help="print the resource tree as `pulumi preview` would")
+    p = sub.add_parser(
+        "preview",
+        help="the resource tree, policy results and outputs as `pulumi preview --policy-pack` "
+        "prints them",
+    )
     _add_stack_args(p)
+    from preflight.preview import add_arguments as add_preview_arguments
+
+    add_preview_arguments(p)
     p.set_defaults(func=cmd_preview)
 
     for name, module, text in _MODULES:
-        mod = importlib.import_module(module)
         p = sub.add_parser(name, help=text)
-        mod.add_arguments(p)
-        p.set_defaults(func=mod.run)
+        if command is None or command == name:
+            mod = importlib.import_module(module)
+            mod.add_arguments(p)
+            p.set_defaults(func=mod.run)
     return parser
 
 
@@ -121,7 +135,8 @@ _MODULES = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(next((w for w in words if not w.startswith("-")), None))
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

@@ -2,7 +2,9 @@
 
 A snapshot is what ``preflight synth`` prints: ``stack``, ``project`` and ``resources``, each
 resource with ``urn``, ``type``, ``name``, ``parent``, ``inputs`` (camelCase, as the engine
-sees them), ``protect`` and ``dependencies``. Two kinds of placeholder value stand in it:
+sees them), ``protect`` and ``dependencies``; the Stack resource (first) also has ``outputs``,
+what the program exports, as the engine records them on it. Two kinds of placeholder value
+stand in it:
 
 - Pulumi's own unknown-value sentinel, for a value not known until apply;
 - the secret marker, ``[secret]``, or ``[secret:<fingerprint>]`` when ``diff`` asks for an

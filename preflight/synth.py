@@ -148,10 +148,35 @@ def _run_program(
         (r.to_json() for r in monitor.registrations),
         key=lambda r: (r["type"] != STACK_TYPE, r["urn"]),
     )
+    if resources and resources[0]["type"] == STACK_TYPE:
+        resources[0]["outputs"] = _stack_outputs(monitor)
     snapshot: dict[str, Any] = {"project": project.name, "stack": stack, "resources": resources}
     if preview:
         snapshot[DRY_RUN_KEY] = True
     return snapshot
+
+
+def _stack_outputs(monitor: Any) -> dict[str, Any]:
+    """What the program exported, as the engine records it on the Stack resource.
+
+    Under mocks the root Stack registers its (then empty) outputs when ``set_mocks`` makes it, so
+    ``pulumi.export`` only fills ``Stack.outputs``: they are serialized here the way
+    ``Stack._finish`` would (``massage``, then the wire form), and normalised like inputs: a secret
+    output is ``[secret]``, a value not known until apply is the unknown sentinel.
+    """
+    from google.protobuf import json_format
+    from pulumi.runtime import rpc
+    from pulumi.runtime.settings import get_root_resource
+    from pulumi.runtime.stack import massage
+    from pulumi.runtime.sync_await import _sync_await
+
+    root = get_root_resource()
+    exported = dict(getattr(root, "outputs", None) or {})
+    if not exported:
+        return {}
+    struct = _sync_await(rpc.serialize_properties(massage(exported, []), {}))
+    outputs: dict[str, Any] = monitor.normalise(json_format.MessageToDict(struct))
+    return outputs
 
 
 def synthesize(
