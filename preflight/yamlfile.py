@@ -80,7 +80,7 @@ def load_mapping(path: Path) -> dict[str, Any]:
         raise UsageError(f"{name}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
     try:
         # _StrictLoader is a SafeLoader subclass: no arbitrary objects are constructed.
-        doc = yaml.load(text, Loader=_StrictLoader)  # nosec B506
+        doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506
     except _Refused as err:
         where = f" line {err.line}" if err.line is not None else ""
         raise UsageError(f"{name}{where}: {err}") from None
