@@ -17,7 +17,8 @@ from pulumi.runtime.mocks import MockCallArgs
 
 from preflight.cli import ROOT
 from preflight.mocks import GET_PRIORITY, ControlPlaneMocks
-from tests.stacks.test_environment_observability import (
+from tests.support.snapshots import resources_of
+from tests.support.stack_reading import (
     ANOMALY_RE,
     MONITOR,
     PD_POLICY,
@@ -29,7 +30,6 @@ from tests.stacks.test_environment_observability import (
     stack_file,
     tag_value,
 )
-from tests.support.snapshots import resources_of
 
 PD_WORKFLOW = "pagerduty:index/incidentWorkflow:IncidentWorkflow"
 PD_TRIGGER = "pagerduty:index/incidentWorkflowTrigger:IncidentWorkflowTrigger"
