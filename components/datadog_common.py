@@ -18,10 +18,11 @@ import pulumi_datadog as datadog
 
 from config.routing import PAGERDUTY, RoutingSection
 from controlplane.naming import Naming
-from controlplane.playbook import Severity
+from controlplane.playbook import SEVERITIES, Severity, datadog_priority
 
-PRIORITY: dict[Severity, str] = {"critical": "1", "high": "3", "informational": "5"}
-"""Datadog monitor priority (P1 most urgent) per severity."""
+PRIORITY: dict[Severity, str] = {severity: datadog_priority(severity) for severity in SEVERITIES}
+"""Datadog monitor priority (P1 most urgent) per severity, from its playbook §5 level
+(:data:`controlplane.playbook.ALERT_SEV`): critical SEV2 → 2, high SEV3 → 3, informational 5."""
 RENOTIFY_MINUTES: dict[Severity, int] = {"critical": 30, "high": 120, "informational": 0}
 """Re-notification interval while an alert stays open (0: never)."""
 URGENCY_TEXT: dict[Severity, str] = {

@@ -141,11 +141,12 @@ class Monitoring(pulumi.ComponentResource):
         )
 
 
-def anomaly_query(metric: str, where: str, alert: AnomalyAlert) -> str:
-    """A Datadog anomaly query that fires when ``metric`` drops below its expected band."""
+def anomaly_query(metric: str, where: str, alert: AnomalyAlert, *, direction: str = "below") -> str:
+    """A Datadog anomaly query that fires when ``metric`` leaves its expected band on the
+    ``direction`` side (``below``: drops; ``above``: spikes)."""
     interval = 60 if window_minutes(alert.evaluation_window) <= 6 * 60 else 300
     options = [
-        "direction='below'",
+        f"direction='{direction}'",
         f"alert_window='last_{alert.alert_window}'",
         f"interval={interval}",
         "count_default_zero='true'",

@@ -7,11 +7,13 @@ Per environment:
 - one escalation policy whose levels go primary, then secondary, then incident commander,
   with the delays from config and at least one loop;
 - one service on that policy, with auto-resolve, acknowledgement timeout and alert grouping;
-- urgency by severity: an event orchestration on the service reads the ``[<severity>]``
+- urgency and priority by severity: an event orchestration on the service reads the ``[<severity>]``
   marker that every monitor name starts with (:func:`components.datadog_common.monitor_name`)
   and sets the alert severity to ``critical`` (high urgency) for critical alerts and
   ``warning`` (low urgency) for high alerts, and suppresses informational ones (they never
-  page, even if one is misrouted). The service's urgency rule is ``severity_based``; with
+  page, even if one is misrouted); it also sets the PagerDuty incident priority of the alert's
+  playbook §5 level (:data:`controlplane.playbook.ALERT_SEV`: critical SEV2, high SEV3), looked
+  up by name in the account. The service's urgency rule is ``severity_based``; with
   support hours in config (dev), incidents outside them are always low urgency, so dev
   never pages anyone at night;
 - a Datadog integration on the service, and Datadog's PagerDuty service object carrying the
@@ -20,7 +22,8 @@ Per environment:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_datadog as datadog
@@ -28,7 +31,7 @@ import pulumi_pagerduty as pagerduty
 
 from config.oncall import OnCallSection
 from controlplane.naming import Naming
-from controlplane.playbook import Role, Severity
+from controlplane.playbook import ALERT_SEV, SEV_LEVELS, Role, Severity, SevLevel
 
 DATADOG_VENDOR = "Datadog"
 """The PagerDuty vendor the service integration is for."""
@@ -62,11 +65,30 @@ def severity_condition(severity: Severity) -> str:
     return f"event.summary matches part '[{severity}]'"
 
 
-def orchestration_rule(severity: Severity) -> pagerduty.EventOrchestrationServiceSetRuleArgs:
-    """The orchestration rule of ``severity``: set the PagerDuty alert severity, or suppress
-    (informational alerts, which have none in :data:`ALERT_SEVERITY`)."""
+def default_priorities() -> dict[SevLevel, str]:
+    """The PagerDuty priority name of each playbook §5 level (``P1``, ``P2``, ``P3``)."""
+    return {level: sev.pagerduty_priority for level, sev in SEV_LEVELS.items()}
+
+
+def priority_id(parent: pulumi.Resource, name: str) -> pulumi.Output[str]:
+    """The id of the account's PagerDuty incident priority called ``name``."""
+    return pagerduty.get_priority_output(
+        name=name, opts=pulumi.InvokeOutputOptions(parent=parent)
+    ).id
+
+
+def orchestration_rule(
+    severity: Severity, priorities: Mapping[SevLevel, pulumi.Input[str]] | None = None
+) -> pagerduty.EventOrchestrationServiceSetRuleArgs:
+    """The orchestration rule of ``severity``: set the PagerDuty alert severity and the priority
+    of its §5 level (ids in ``priorities``), or suppress (informational alerts, which have none in
+    :data:`ALERT_SEVERITY`)."""
+    level = ALERT_SEV[severity]
     actions = (
-        pagerduty.EventOrchestrationServiceSetRuleActionsArgs(severity=ALERT_SEVERITY[severity])
+        pagerduty.EventOrchestrationServiceSetRuleActionsArgs(
+            severity=ALERT_SEVERITY[severity],
+            priority=priorities[level] if priorities is not None and level else None,
+        )
         if severity in ALERT_SEVERITY
         else pagerduty.EventOrchestrationServiceSetRuleActionsArgs(suppress=True)
     )
@@ -94,6 +116,8 @@ class OnCallArgs:
     """Names of the environment."""
     config: OnCallSection
     """``controlplane:oncall``: rotations, escalation, service settings."""
+    priorities: Mapping[SevLevel, str] = field(default_factory=default_priorities)
+    """PagerDuty priority name of each §5 level (``controlplane:security.priorities``)."""
 
 
 class OnCall(pulumi.ComponentResource):
@@ -191,6 +215,11 @@ class OnCall(pulumi.ComponentResource):
             opts=child,
         )
 
+        priority_ids = {
+            level: priority_id(self, args.priorities[level])
+            for level in {ALERT_SEV[s] for s in ALERT_SEVERITY}
+            if level is not None
+        }
         pagerduty.EventOrchestrationService(
             f"{name}-urgency",
             service=self.service.id,
@@ -198,7 +227,9 @@ class OnCall(pulumi.ComponentResource):
             sets=[
                 pagerduty.EventOrchestrationServiceSetArgs(
                     id="start",
-                    rules=[orchestration_rule(severity) for severity in URGENCY_RULES],
+                    rules=[
+                        orchestration_rule(severity, priority_ids) for severity in URGENCY_RULES
+                    ],
                 )
             ],
             catch_all=pagerduty.EventOrchestrationServiceCatchAllArgs(

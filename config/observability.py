@@ -10,6 +10,8 @@ Each key's model lives in its own module:
   escalation, urgency;
 - ``controlplane:routing`` (:class:`config.routing.RoutingSection`): where each severity is
   notified;
+- ``controlplane:security`` (:class:`config.security.SecuritySection`): the §1/§12 security route
+  and the §5 severity levels;
 - ``controlplane:maintenanceWindow`` (:class:`config.maintenance_window.MaintenanceWindowSection`):
   the §9 window.
 
@@ -32,10 +34,11 @@ from config.maintenance_window import MaintenanceWindowSection
 from config.monitoring import MonitoringSection
 from config.oncall import OnCallSection
 from config.routing import RoutingSection
+from config.security import SecuritySection
 from config.slos import SlosSection
 from controlplane.playbook import PLAYBOOK, SEVERITIES
 
-OBSERVABILITY_KEYS = ("monitoring", "slos", "oncall", "routing", "maintenanceWindow")
+OBSERVABILITY_KEYS = ("monitoring", "slos", "oncall", "routing", "security", "maintenanceWindow")
 """The ``controlplane:<key>`` keys composed here."""
 
 
@@ -48,6 +51,10 @@ class ObservabilitySections(Model):
     slos: SlosSection = Field(SlosSection(), description="SLOs of playbook §1.")
     oncall: OnCallSection = Field(description="PagerDuty schedules and escalation (§4, §12).")
     routing: RoutingSection = Field(description="Notification targets per severity (§4).")
+    security: SecuritySection | None = Field(
+        None,
+        description="Security route, §12 contacts and §5 severity levels.",
+    )
     maintenance_window: MaintenanceWindowSection | None = Field(
         None, description="Weekly maintenance window (§9); required in staging and prod."
     )

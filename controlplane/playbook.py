@@ -60,6 +60,86 @@ WEEKDAYS: tuple[Weekday, ...] = (
 )
 
 
+SevLevel = Literal["SEV1", "SEV2", "SEV3"]
+"""Incident severity levels of playbook §5, most severe first."""
+ResponseRole = Literal["comms", "ops", "scribe"]
+"""The roles the incident commander assigns in playbook §5 "Triage"."""
+RESPONSE_ROLES: tuple[ResponseRole, ...] = ("comms", "ops", "scribe")
+
+
+@dataclass(frozen=True)
+class PlaybookSev:
+    """One severity level of playbook §5 and what it maps to in PagerDuty and Datadog."""
+
+    level: SevLevel
+    quote: str
+    """The playbook's words."""
+    pagerduty_priority: str
+    """The PagerDuty incident priority (by name, ``P1`` most urgent) an incident gets."""
+    urgency: Literal["high", "low"]
+    """The PagerDuty urgency: SEV1 and SEV2 page at once, SEV3 waits for working hours."""
+    datadog_priority: int
+    """The Datadog monitor priority (1 most urgent)."""
+    response_roles: tuple[ResponseRole, ...]
+    """The roles the incident commander brings in (§5 "Triage"); only SEV1 brings them at once."""
+
+
+SEV_LEVELS: MappingProxyType[SevLevel, PlaybookSev] = MappingProxyType(
+    {
+        "SEV1": PlaybookSev(
+            "SEV1",
+            "Customer data at risk, widespread failure, trust breach",
+            "P1",
+            "high",
+            1,
+            RESPONSE_ROLES,
+        ),
+        "SEV2": PlaybookSev(
+            "SEV2", "Major feature outage, SLA breach, repeated undo failure", "P2", "high", 2, ()
+        ),
+        "SEV3": PlaybookSev(
+            "SEV3",
+            "Degraded experience, partial functionality, non-blocking errors",
+            "P3",
+            "low",
+            3,
+            (),
+        ),
+    }
+)
+"""Playbook §5 severity levels; the single place that maps them to PagerDuty and Datadog."""
+
+ALERT_SEV: dict[Severity, SevLevel | None] = {
+    "critical": "SEV2",
+    "high": "SEV3",
+    "informational": None,
+}
+"""The §5 level of an incident opened by a §4 alert: critical alerts are major outages or SLA
+breaches (mission success, SSE heartbeat, repeated undo failure), high ones degrade the
+experience; informational alerts open no incident. Security alerts (§1 "Zero unauthorized
+actions") put customer data and trust at risk: :data:`SECURITY_SEV`."""
+SECURITY_SEV: SevLevel = "SEV1"
+"""The level of an incident opened by a security alert (unauthorized action, override spike)."""
+INFORMATIONAL_DATADOG_PRIORITY = 5
+"""Datadog priority of alerts that open no incident."""
+
+SECURITY_CONTACTS = {
+    "incidentCommander": "ops-oncall@company.com",
+    "securityLead": "security@company.com",
+    "productLead": "product@company.com",
+    "uxLead": "ux@company.com",
+}
+"""Playbook §12 "Contacts & Escalations", the program's defaults."""
+
+
+def datadog_priority(severity: Severity) -> str:
+    """The Datadog monitor priority of an alert of ``severity`` (from its §5 level)."""
+    level = ALERT_SEV[severity]
+    if level is None:
+        return str(INFORMATIONAL_DATADOG_PRIORITY)
+    return str(SEV_LEVELS[level].datadog_priority)
+
+
 @dataclass(frozen=True)
 class PlaybookAlert:
     """One alert of playbook §4 as the playbook states it, and the program's defaults."""

@@ -78,6 +78,14 @@ RULES: tuple[Rule, ...] = (
         1,
         "Security: Zero unauthorized actions; immediate containment on anomaly (Security Lead, "
         "§12)",
+        config=(
+            "security.securityLead",
+            "security.overrides",
+            "security.unauthorizedActions",
+            "security.contacts",
+            "monitoring.metrics.safeguardOverridesCount",
+        ),
+        declared_by=("components/security_escalation.py",),
     ),
     Rule(
         "evidence-bundles",
@@ -202,6 +210,13 @@ RULES: tuple[Rule, ...] = (
         "severity-levels",
         5,
         "SEV1: Customer data at risk; SEV2: Major feature outage; SEV3: Degraded experience",
+        config=("security.priorities", "security.responders", "security.conferenceUrl"),
+        declared_by=(
+            "controlplane/playbook.py",
+            "components/severity_response.py",
+            "components/on_call.py",
+            "components/datadog_common.py",
+        ),
     ),
     Rule(
         "least-privilege",

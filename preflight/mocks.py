@@ -44,6 +44,7 @@ _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 GET_PROJECT = "gcp:organizations/getProject:getProject"
 GET_VENDOR = "pagerduty:index/getVendor:getVendor"
+GET_PRIORITY = "pagerduty:index/getPriority:getPriority"
 GET_GCS_AGENT = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
 
 
@@ -243,6 +244,13 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
         if args.token == GET_VENDOR:
             name = str(args.args.get("name", "vendor"))
             return {"id": "P" + _digest("vendor", name, length=6).upper(), "name": name}, []
+        if args.token == GET_PRIORITY:
+            name = str(args.args.get("name", "priority"))
+            return {
+                "id": "P" + _digest("priority", name, length=6).upper(),
+                "name": name,
+                "description": name,
+            }, []
         return dict(args.args), []
 
 

@@ -16,6 +16,8 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.on_call import OnCall, OnCallArgs
 from components.scorecard import Scorecard, ScorecardArgs
 from components.secret_vault import SecretVault, SecretVaultArgs
+from components.security_escalation import SecurityEscalation, SecurityEscalationArgs
+from components.severity_response import SeverityResponse, SeverityResponseArgs
 from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.synthetics import Synthetics, SyntheticsArgs
@@ -122,7 +124,39 @@ def build_observability(
     ``dd_service`` is the agent's Datadog service name: a plain string, so queries, tags and
     messages stay readable by the policy pack at preview time.
     """
-    on_call = OnCall(naming.physical("oncall"), OnCallArgs(naming=naming, config=sections.oncall))
+    security_cfg = sections.security
+    on_call = OnCall(
+        naming.physical("oncall"),
+        OnCallArgs(naming=naming, config=sections.oncall)
+        if security_cfg is None
+        else OnCallArgs(naming=naming, config=sections.oncall, priorities=security_cfg.priorities),
+    )
+    security: dict[str, Any] = {}
+    if security_cfg is not None:
+        commander = on_call.schedules["incidentCommander"].id
+        route = SecurityEscalation(
+            naming.physical("security"),
+            SecurityEscalationArgs(
+                naming=naming,
+                config=security_cfg,
+                monitoring=sections.monitoring,
+                service=dd_service,
+                incident_commander_schedule=commander,
+            ),
+        )
+        SeverityResponse(
+            naming.physical("severity"),
+            SeverityResponseArgs(
+                naming=naming,
+                config=security_cfg,
+                incident_commander_schedule=commander,
+                services=[on_call.service.id, route.service.id],
+            ),
+        )
+        security = {
+            "securityEscalationPolicyId": route.escalation_policy.id,
+            "securityMonitorIds": {key: m.id for key, m in route.monitors.items()},
+        }
     alerts = AlertRouting(
         routing=sections.routing,
         pagerduty_service_name=on_call.datadog_service_name,
@@ -171,6 +205,7 @@ def build_observability(
         "monitorIds": monitoring.monitor_ids,
         "sloIds": slos.slo_ids,
         "scorecardUrl": scorecard.dashboard.url,
+        **security,
     }
 
 

@@ -226,7 +226,7 @@ def test_message_text_of_a_critical_alert(stacks: dict[str, Registered]):
         "\n"
         "Notify: @pagerduty-acme-prod-oncall-service @slack-cp-prod-incidents"
     ), r.urn
-    assert r.inputs["priority"] == "1", r.urn
+    assert r.inputs["priority"] == "2", r.urn  # critical: SEV2 (playbook §5)
     assert r.inputs["renotifyInterval"] == 30, r.urn
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pulumi.runtime.mocks import MockCallArgs
 
 from components.datadog_common import monitor_name
 from components.on_call import severity_condition
+from preflight.mocks import GET_PRIORITY, ControlPlaneMocks
 from tests.support.components import Registered, naming_for
 from tests.support.observability import (
     DATADOG_VENDOR_ID,
@@ -131,9 +133,14 @@ def test_urgency_by_severity(stacks: dict[str, Registered], env: str):
     (start,) = orchestration.inputs["sets"]
     assert start["id"] == "start", orchestration.urn
     rules = {rule["conditions"][0]["expression"]: rule["actions"] for rule in start["rules"]}
+    # Playbook §5: critical alerts open SEV2 incidents (priority P2), high ones SEV3 (P3).
+    mocks = ControlPlaneMocks("acme-cp")
+    p2, p3 = (
+        mocks.call(MockCallArgs(GET_PRIORITY, {"name": name}, ""))[0]["id"] for name in ("P2", "P3")
+    )
     assert rules == {
-        "event.summary matches part '[critical]'": {"severity": "critical"},
-        "event.summary matches part '[high]'": {"severity": "warning"},
+        "event.summary matches part '[critical]'": {"severity": "critical", "priority": p2},
+        "event.summary matches part '[high]'": {"severity": "warning", "priority": p3},
         "event.summary matches part '[informational]'": {"suppress": True},
     }, orchestration.urn
 

@@ -60,7 +60,7 @@ def test_prod_locations_and_options(stacks: dict[str, Registered]):
         "minLocationFailed": 2,
         "retry": {"count": 1, "interval": 300},
         "monitorName": "[critical] Agent SSE endpoint health check failing (prod)",
-        "monitorPriority": 1,
+        "monitorPriority": 2,  # critical: SEV2 (playbook §5)
         "monitorOptions": {"renotifyInterval": 30},
     }, sse.urn
     assert {"operator": "lessThan", "target": "2000", "type": "responseTime"} in sse.inputs[

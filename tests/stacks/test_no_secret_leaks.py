@@ -292,6 +292,11 @@ def expected_sites(stack: str) -> dict[str, set[tuple[str, str]]]:
     sites[f"{INTEGRATION}.integrationKey"] = {
         (f"acme-{stack}-oncall-datadog-service", "serviceKey")
     }
+    if "controlplane:security" in stack_file(stack):
+        # The security route's own Datadog integration (components/security_escalation.py).
+        sites[f"{INTEGRATION}.integrationKey"].add(
+            (f"acme-{stack}-security-datadog-service", "serviceKey")
+        )
     return sites
 
 

@@ -68,7 +68,7 @@ URGENCY = {
     "high": "pages at low urgency",
     "informational": "never pages",
 }
-PRIORITY = {"critical": "1", "high": "3", "informational": "5"}
+PRIORITY = {"critical": "2", "high": "3", "informational": "5"}  # §5: SEV2, SEV3, none
 RENOTIFY = {"critical": 30, "high": 120, "informational": 0}
 
 ANOMALY = (
