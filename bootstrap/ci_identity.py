@@ -24,11 +24,11 @@ from controlplane.naming import Environment
 
 
 @dataclass(frozen=True)
-class Deployer:
-    """One environment's deployer identity and everything it is allowed to do."""
+class CiAccount:
+    """A service account of one environment that GitHub jobs may become, and its roles."""
 
     env: Environment
-    """The environment it deploys."""
+    """The environment it serves."""
     account_id: str
     """Service-account ID (the part before ``@``)."""
     email: str
@@ -39,26 +39,20 @@ class Deployer:
     """The ``principalSet://`` of the GitHub jobs that may impersonate it."""
     roles: tuple[str, ...]
     """Predefined roles it holds on ``project_id``."""
-    grantable_roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deployer(CiAccount):
+    """One environment's deployer identity and everything it is allowed to do."""
+
+    grantable_roles: tuple[str, ...] = ()
     """The only roles it may grant or revoke on ``project_id``."""
 
 
 @dataclass(frozen=True)
-class Previewer:
-    """One environment's read-only identity for pull-request previews."""
-
-    env: Environment
-    """The environment whose stack it previews."""
-    account_id: str
-    """Service-account ID (the part before ``@``)."""
-    email: str
-    """Service-account e-mail."""
-    project_id: str
-    """The environment's project: the only project it holds (read-only) roles on."""
-    principal: str
-    """The ``principalSet://`` of the GitHub jobs that may impersonate it (``preview-<env>``)."""
-    roles: tuple[str, ...]
-    """Read-only predefined roles it holds on ``project_id``."""
+class Previewer(CiAccount):
+    """One environment's read-only identity for pull-request previews: its principal is the jobs
+    of the GitHub environment ``preview-<env>``, its roles read-only."""
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from config.base import Model
-from config.common import MetricName, Window, shorter_than, window_minutes
-from config.monitoring import HttpsUrl
+from config.common import MetricName, Window, window_minutes
+from config.monitoring import AnomalyAlert, HttpsUrl
 from config.oncall import PagerDutyUserId
 from controlplane.playbook import SECURITY_CONTACTS, SEV_LEVELS, SevLevel
 
@@ -79,25 +79,18 @@ class SecurityLead(Model):
         return _unique(users)
 
 
-class OverridesAnomaly(Model):
-    """Anomaly monitor on safeguard overrides: fires when overrides rise above their range."""
+class OverridesAnomaly(AnomalyAlert):
+    """Anomaly monitor on safeguard overrides: fires when overrides rise above their range.
+
+    The anomaly settings of the playbook alerts, with a faster default: overrides are a
+    security signal, so the adaptive algorithm and a 15-minute alert window."""
 
     algorithm: Literal["basic", "agile", "robust"] = Field(
         "agile", description="Datadog anomaly algorithm."
     )
-    deviations: float = Field(2.0, gt=0, le=6, description="Width of the expected band.")
-    evaluation_window: Window = Field("4h", description="History the monitor evaluates.")
     alert_window: Window = Field(
         "15m", description="How long overrides must be anomalous before the alert fires."
     )
-    seasonality: Literal["hourly", "daily", "weekly"] = Field(
-        "weekly", description="Seasonality for the `agile` and `robust` algorithms."
-    )
-
-    @field_validator("alert_window")
-    @classmethod
-    def _shorter(cls, window: str, info: ValidationInfo) -> str:
-        return shorter_than(window, info, "evaluation_window", "evaluationWindow")
 
 
 class UnauthorizedActions(Model):

@@ -10,7 +10,6 @@ id) are resolved by asking the same mocks the synthesis ran under for the id of 
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass
@@ -20,22 +19,28 @@ from typing import Any
 
 import pytest
 import yaml
-from pulumi.runtime.mocks import MockResourceArgs
 
 from components.datadog_common import notification_handle
 from preflight.__main__ import main
 from preflight.cli import ROOT
-from preflight.mocks import ControlPlaneMocks
 from tests.support.snapshots import resources_of
+from tests.support.stack_reading import (
+    ANOMALY_RE,
+    MONITOR,
+    PD_POLICY,
+    PD_SCHEDULE,
+    PD_SERVICE,
+    by_urn,
+    mock_outputs,
+    notified,
+    stack_file,
+    tag_value,
+)
 
-MONITOR = "datadog:index/monitor:Monitor"
 SLO = "datadog:index/serviceLevelObjective:ServiceLevelObjective"
 SYNTHETIC = "datadog:index/syntheticsTest:SyntheticsTest"
 DOWNTIME = "datadog:index/downtimeSchedule:DowntimeSchedule"
 DD_PAGERDUTY = "datadog:pagerduty/serviceObject:ServiceObject"
-PD_SCHEDULE = "pagerduty:index/schedule:Schedule"
-PD_POLICY = "pagerduty:index/escalationPolicy:EscalationPolicy"
-PD_SERVICE = "pagerduty:index/service:Service"
 PD_INTEGRATION = "pagerduty:index/serviceIntegration:ServiceIntegration"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
 
@@ -112,12 +117,6 @@ RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # --- Reading the stack files and the snapshots ------------------------------------------------
 
 
-@functools.cache
-def stack_file(stack: str) -> dict[str, Any]:
-    """The ``config:`` map of ``Pulumi.<stack>.yaml``."""
-    return dict(yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"])
-
-
 QUERY_RE = re.compile(
     r"^(?P<aggregation>avg|max|min|sum)\(last_(?P<window>[1-9][0-9]*[mhd])\):(?P<expr>.+) "
     r"(?P<comparator><=|>=|<|>) (?P<threshold>-?[0-9]+(?:\.[0-9]+)?)$"
@@ -125,11 +124,6 @@ QUERY_RE = re.compile(
 EXPR_RE = re.compile(
     r"^(?P<failure>1 - )?(?P<space>avg|sum|max|min):(?P<metric>[A-Za-z][A-Za-z0-9_.]*)"
     r"\{(?P<scope>[^}]*)\}(?P<count>\.as_count\(\))?$"
-)
-ANOMALY_RE = re.compile(
-    r"^avg\(last_(?P<history>[1-9][0-9]*[mhd])\):anomalies\("
-    r"(?P<series>[^{,]+\{[^}]*\}), '(?P<algorithm>basic|agile|robust)', (?P<deviations>[0-9.]+), "
-    r"(?P<options>.*)\) >= (?P<threshold>[0-9.]+)$"
 )
 
 
@@ -158,12 +152,6 @@ def by_tag(resources: list[dict[str, Any]], prefix: str) -> dict[str, dict[str, 
     return found
 
 
-def tag_value(resource: dict[str, Any], key: str) -> str:
-    values = [t.split(":", 1)[1] for t in resource["inputs"]["tags"] if t.startswith(f"{key}:")]
-    assert len(values) == 1, f"{resource['urn']}: {key} tags {values}"
-    return values[0]
-
-
 def the(snapshot: dict[str, Any], type_token: str) -> dict[str, Any]:
     found = resources_of(snapshot, type_token)
     assert len(found) == 1, f"{snapshot['stack']}: {[r['urn'] for r in found]} of {type_token}"
@@ -180,27 +168,6 @@ def operations(snapshot: dict[str, Any], type_token: str) -> dict[str, Any]:
     ]
     assert len(found) == 1, f"{snapshot['stack']}: {[r['urn'] for r in found]} of {type_token}"
     return found[0]
-
-
-def by_urn(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["urn"]: r for r in snapshot["resources"]}
-
-
-def mock_outputs(stack: str, resource: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The id and outputs the synthesis's mocks gave ``resource`` (they derive from its inputs)."""
-    mocks = ControlPlaneMocks(str(stack_file(stack)["gcp:project"]))
-    return mocks.new_resource(
-        MockResourceArgs(resource["type"], resource["name"], dict(resource["inputs"]), None, None)
-    )
-
-
-def notified(resource: dict[str, Any]) -> list[str]:
-    """The handles of the ``Notify:`` line of a monitor's or synthetic test's message."""
-    lines = [
-        line for line in resource["inputs"]["message"].splitlines() if line.startswith("Notify: ")
-    ]
-    assert len(lines) == 1, f"{resource['urn']}: Notify lines {lines}"
-    return lines[0].removeprefix("Notify: ").split()
 
 
 def alerting(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
