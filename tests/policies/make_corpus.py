@@ -294,6 +294,16 @@ def _add_member(
     return lambda snapshot: _add(snapshot, type_token, name, inputs)
 
 
+def _unreachable_probe(snapshot: dict[str, Any]) -> None:
+    """A synthetic test from a managed location calling the (non-public) agent."""
+    inputs = {"name": "sse", "type": "api", "subtype": "http", "locations": ["aws:eu-central-1"]}
+    _add(snapshot, "datadog:index/syntheticsTest:SyntheticsTest", "synthetics-sse", inputs)
+    agent = _named(snapshot, "agent-service")["urn"]
+    test = _named(snapshot, "synthetics-sse")
+    test["dependencies"] = [agent]
+    test["propertyDependencies"] = {"requestDefinition": [agent]}
+
+
 def _query(slug: str) -> str:
     query: str = monitor_inputs("prod", slug)["query"]
     return query
@@ -301,6 +311,7 @@ def _query(slug: str) -> str:
 
 CANARY = "canary-corpus-literal-0b7e"
 CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "iam-probe-missing-invoker-grant": _unreachable_probe,
     "iam-binding-disallow-primitive-roles": _set(
         "access-run-developer-engineering", "role", "roles/editor"
     ),
