@@ -13,13 +13,16 @@ CHECKOV := .venv-checkov/bin/checkov
 .PHONY: help venv preview check permissions scan test lint typecheck unit audit bench graphviz docs clean
 
 help:
+	@echo "make venv      install the locked dependencies into .venv (every target does it first)"
 	@echo "make preview   offline preview of dev, staging and prod (no cloud, no Pulumi CLI)"
+	@echo "make check     the policy pack over the three synthesized stacks"
 	@echo "make test      lint, type check, security lint, the whole test suite and the checkov scan"
 	@echo "make permissions whether each deployer can apply its stack (roles vs. resource types)"
 	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
 	@echo "make docs      regenerate every generated doc (config reference, README blocks, diagrams)"
-	@echo "make bench     synth timing against the import floor"
+	@echo "make bench     synth and check time as ratios of the import floor"
+	@echo "make clean     remove the virtualenvs and caches"
 
 $(UV): tools/uv.txt
 	$(PYTHON3) -m venv $(TOOLS)

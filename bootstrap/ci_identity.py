@@ -1,4 +1,5 @@
-"""CiIdentity: keyless GitHub Actions identity, one deployer service account per environment."""
+"""CiIdentity: keyless GitHub Actions identity, one deployer and one read-only previewer service
+account per environment."""
 
 from __future__ import annotations
 
@@ -43,6 +44,24 @@ class Deployer:
 
 
 @dataclass(frozen=True)
+class Previewer:
+    """One environment's read-only identity for pull-request previews."""
+
+    env: Environment
+    """The environment whose stack it previews."""
+    account_id: str
+    """Service-account ID (the part before ``@``)."""
+    email: str
+    """Service-account e-mail."""
+    project_id: str
+    """The environment's project: the only project it holds (read-only) roles on."""
+    principal: str
+    """The ``principalSet://`` of the GitHub jobs that may impersonate it (``preview-<env>``)."""
+    roles: tuple[str, ...]
+    """Read-only predefined roles it holds on ``project_id``."""
+
+
+@dataclass(frozen=True)
 class CiIdentityArgs:
     """Inputs of :class:`CiIdentity`."""
 
@@ -56,6 +75,8 @@ class CiIdentityArgs:
     """``owner/repo``: the only repository whose tokens the provider accepts."""
     deployers: Sequence[Deployer]
     """One per environment."""
+    previewers: Sequence[Previewer] = ()
+    """One per environment."""
 
 
 class CiIdentity(pulumi.ComponentResource):
@@ -67,6 +88,8 @@ class CiIdentity(pulumi.ComponentResource):
 
     accounts: dict[Environment, gcp.serviceaccount.Account]
     """The deployer service accounts by environment."""
+    previewer_accounts: dict[Environment, gcp.serviceaccount.Account]
+    """The previewer service accounts by environment."""
     provider: gcp.iam.WorkloadIdentityPoolProvider
     """The OIDC provider (what IAM policies naming deployers depend on)."""
 
@@ -100,8 +123,16 @@ class CiIdentity(pulumi.ComponentResource):
         self.accounts = {}
         for deployer in args.deployers:
             self.accounts[deployer.env] = self._deployer(name, args.project, deployer)
+        self.previewer_accounts = {}
+        for previewer in args.previewers:
+            self.previewer_accounts[previewer.env] = self._previewer(name, args.project, previewer)
         self.register_outputs(
-            {"deployers": {env: sa.email for env, sa in sorted(self.accounts.items())}}
+            {
+                "deployers": {env: sa.email for env, sa in sorted(self.accounts.items())},
+                "previewers": {
+                    env: sa.email for env, sa in sorted(self.previewer_accounts.items())
+                },
+            }
         )
 
     def _deployer(self, name: str, project: str, deployer: Deployer) -> gcp.serviceaccount.Account:
@@ -141,4 +172,33 @@ class CiIdentity(pulumi.ComponentResource):
             ),
             opts=after_account,
         )
+        return account
+
+    def _previewer(
+        self, name: str, project: str, previewer: Previewer
+    ) -> gcp.serviceaccount.Account:
+        prefix = f"{name}-{previewer.env}-previewer"
+        account = gcp.serviceaccount.Account(
+            prefix,
+            project=project,
+            account_id=previewer.account_id,
+            display_name=f"{previewer.env} previewer",
+            description=f"Previews the {previewer.env} stack for pull requests; read-only, no keys",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        gcp.serviceaccount.IAMPolicy(
+            f"{prefix}-impersonation",
+            service_account_id=service_account_resource(previewer.account_id, project),
+            policy_data=policy_data([(ROLE_WORKLOAD_IDENTITY_USER, [previewer.principal], None)]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account, self.provider]),
+        )
+        after_account = pulumi.ResourceOptions(parent=self, depends_on=[account])
+        for role in previewer.roles:
+            gcp.projects.IAMMember(
+                f"{prefix}-{role_slug(role)}",
+                project=previewer.project_id,
+                role=role,
+                member=f"serviceAccount:{previewer.email}",
+                opts=after_account,
+            )
         return account

@@ -66,6 +66,26 @@ DEFAULT_GRANTABLE_ROLES: tuple[str, ...] = (
 )
 """Roles a deployer may grant on its project: the access lists and the runtime accounts' roles."""
 
+DEFAULT_PREVIEWER_ROLES: tuple[str, ...] = (
+    "roles/iam.securityReviewer",  # every IAM policy the stack reads; service accounts
+    "roles/run.viewer",  # Cloud Run services and jobs
+    "roles/secretmanager.viewer",  # secrets and versions' metadata, never a payload
+    "roles/pubsub.viewer",  # the rotation-notice topic
+    "roles/logging.viewer",  # the log bucket and the sink; also the project itself
+    "roles/storage.bucketViewer",  # the archive bucket's settings (objects not included)
+    "roles/cloudscheduler.viewer",  # the maintenance job schedules
+    "roles/cloudkms.viewer",  # the CMEK key rings and keys
+)
+"""Read-only predefined roles each previewer holds on its own environment's project.
+
+Together they hold every ``read`` permission of the environment stack's resource types
+(``preflight/permissions/type_permissions.json``) except ``secretmanager.versions.access``:
+a preview without ``--refresh`` reads no secret payload, and a previewer must not. The
+primitive ``roles/viewer`` would cover less (no bucket reads, no topic IAM) and more: it also
+holds permissions that are not reads (``run.services.sshRead``, ``bigquery.jobs.create``).
+``python -m preflight permissions`` checks both directions.
+"""
+
 ESCALATING_ROLES = frozenset(
     {
         "roles/resourcemanager.projectIamAdmin",
@@ -128,7 +148,9 @@ KeyRegion = Annotated[
 ]
 
 
-def _check_roles(roles: tuple[str, ...], *, grantable: bool) -> tuple[str, ...]:
+def _check_roles(
+    roles: tuple[str, ...], *, grantable: bool = False, key: str = "grantableRoles"
+) -> tuple[str, ...]:
     for role in roles:
         if role in PRIMITIVE_ROLES:
             raise ValueError(
@@ -147,7 +169,7 @@ def _check_roles(roles: tuple[str, ...], *, grantable: bool) -> tuple[str, ...]:
         if grantable and role in IMPERSONATING_ROLES:
             raise ValueError(
                 f"{role} would let the grantee act as the environment's service accounts; "
-                "remove it from grantableRoles"
+                f"remove it from {key}"
             )
     if len(set(roles)) != len(roles):
         raise ValueError("each role listed once")
@@ -238,6 +260,12 @@ class BootstrapConfig(Model):
         min_length=1,
         description="The only roles a deployer may grant or revoke on its project.",
     )
+    previewer_roles: tuple[str, ...] = Field(
+        default=DEFAULT_PREVIEWER_ROLES,
+        min_length=1,
+        description="Read-only predefined roles each previewer holds on its environment's "
+        "project (pull-request previews).",
+    )
     noncurrent_version_days: int = Field(
         default=180,
         ge=180,
@@ -273,6 +301,12 @@ class BootstrapConfig(Model):
     @classmethod
     def _grantable_roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
         return _check_roles(roles, grantable=True)
+
+    @field_validator("previewer_roles")
+    @classmethod
+    def _previewer_roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
+        # A previewer runs a pull request's code: it may not act as the runtime accounts either.
+        return _check_roles(roles, grantable=True, key="previewerRoles")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> BootstrapConfig:

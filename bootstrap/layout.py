@@ -97,6 +97,7 @@ class Names:
     provider: str
     stack_keys: Mapping[Environment, str]
     deployers: Mapping[Environment, str]
+    previewers: Mapping[Environment, str]
 
 
 def physical_names(org: str) -> Names:
@@ -113,6 +114,10 @@ def physical_names(org: str) -> Names:
         stack_keys={env: env_naming(org, env).physical("stack", "secrets") for env in ENVIRONMENTS},
         deployers={
             env: env_naming(org, env).physical("deployer", max_len=SERVICE_ACCOUNT_ID_MAX)
+            for env in ENVIRONMENTS
+        },
+        previewers={
+            env: env_naming(org, env).physical("previewer", max_len=SERVICE_ACCOUNT_ID_MAX)
             for env in ENVIRONMENTS
         },
     )
@@ -139,11 +144,6 @@ def service_account_resource(account_id: str, project: str) -> str:
     return f"projects/{project}/serviceAccounts/{service_account_email(account_id, project)}"
 
 
-def gcs_service_agent(project_number: str) -> str:
-    """The Cloud Storage service agent that encrypts the bucket's objects with its CMEK key."""
-    return f"service-{project_number}@gs-project-accounts.iam.gserviceaccount.com"
-
-
 def pool_resource(project_number: str, pool: str) -> str:
     return f"projects/{project_number}/locations/global/workloadIdentityPools/{pool}"
 
@@ -165,7 +165,7 @@ def principal_set(
     ref: str | None = None,
     environment: str | None = None,
 ) -> str:
-    """The federated identities that may impersonate a deployer.
+    """The federated identities that may impersonate a deployer (or a previewer).
 
     Always limited to ``repository``; with ``ref`` and/or ``environment`` also to jobs on that
     git ref and/or in that GitHub environment (through the combined attributes).
@@ -285,6 +285,37 @@ def deployer_state_grants(
             ),
         ),
     ]
+
+
+def preview_github_environment(env: Environment) -> str:
+    """The GitHub environment whose jobs may impersonate ``env``'s previewer (preview.yml)."""
+    return f"preview-{env}"
+
+
+def previewer_state_grant(
+    bucket: str, state_project: str, env: Environment
+) -> tuple[str, Condition]:
+    """The one state-bucket role of ``env``'s previewer: read ``env``'s objects, write nothing.
+
+    A preview reads the checkpoint (a mutable path) besides what the deployer's read grant
+    covers. It writes nothing: a DIY backend takes no stack lock for ``pulumi preview``
+    (pulumi/pulumi#8642, "[backend/filestate] Allow preview on locked stack"), so no lock
+    object is created, and a preview never writes the checkpoint.
+    """
+    paths = state_paths(state_project, env)
+    terms = [
+        f'resource.name == "{bucket_resource(bucket)}"',
+        f'resource.name == "{object_resource(bucket, META_OBJECT)}"',
+        *_starts_with_any(bucket, (*paths.mutable, *paths.append_only)),
+    ]
+    return (
+        ROLE_OBJECT_VIEWER,
+        Condition(
+            title=f"{env}-state-preview",
+            description=f"Stack {state_project}/{env}: read-only, for pull-request previews",
+            expression=" || ".join(terms),
+        ),
+    )
 
 
 def grant_limit(roles: Iterable[str]) -> Condition:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi_gcp as gcp
+
 from bootstrap.audit_trail import AuditTrail, AuditTrailArgs
-from bootstrap.ci_identity import CiIdentity, CiIdentityArgs, Deployer
+from bootstrap.ci_identity import CiIdentity, CiIdentityArgs, Deployer, Previewer
 from bootstrap.config import BootstrapConfig
 from bootstrap.layout import (
     COMPONENT_LABEL,
@@ -16,7 +18,8 @@ from bootstrap.layout import (
     Condition,
     crypto_key_id,
     deployer_state_grants,
-    gcs_service_agent,
+    preview_github_environment,
+    previewer_state_grant,
     principal_set,
     provider_resource,
     secrets_provider_url,
@@ -60,6 +63,28 @@ def deployers(cfg: BootstrapConfig) -> list[Deployer]:
     return out
 
 
+def previewers(cfg: BootstrapConfig) -> list[Previewer]:
+    """The three previewers: read-only, each impersonable only from its ``preview-<env>``
+    GitHub environment (the pull-request workflow, .github/workflows/preview.yml)."""
+    names = cfg.names
+    return [
+        Previewer(
+            env=env,
+            account_id=names.previewers[env],
+            email=service_account_email(names.previewers[env], cfg.project_id),
+            project_id=cfg.environments.target(env).project_id,
+            principal=principal_set(
+                cfg.project_number,
+                names.pool,
+                cfg.github_repository,
+                environment=preview_github_environment(env),
+            ),
+            roles=cfg.previewer_roles,
+        )
+        for env in ENVIRONMENTS
+    ]
+
+
 def outputs(cfg: BootstrapConfig) -> dict[str, Any]:
     """The stack outputs the operator copies into the environment stacks and CI (all known
     before ``pulumi up``, so the docs can name them)."""
@@ -79,6 +104,7 @@ def outputs(cfg: BootstrapConfig) -> dict[str, Any]:
             cfg.project_number, names.pool, names.provider
         ),
         "deployers": {d.env: d.email for d in deployers(cfg)},
+        "previewers": {p.env: p.email for p in previewers(cfg)},
     }
 
 
@@ -88,6 +114,7 @@ def build(cfg: BootstrapConfig) -> dict[str, Any]:
     shared = shared_naming(cfg.org)
     operators = cfg.operators_group
     team = deployers(cfg)
+    readers = {p.env: p for p in previewers(cfg)}
 
     ci = CiIdentity(
         shared.physical("bootstrap", "ci"),
@@ -97,10 +124,13 @@ def build(cfg: BootstrapConfig) -> dict[str, Any]:
             provider_id=names.provider,
             repository=cfg.github_repository,
             deployers=team,
+            previewers=list(readers.values()),
         ),
     )
 
-    gcs_agent = f"serviceAccount:{gcs_service_agent(cfg.project_number)}"
+    # Cloud Storage creates its service agent lazily; the lookup creates it if need be and
+    # returns its member (the provider's advice over typing the address from the project number).
+    gcs_agent = gcp.storage.get_project_service_account_output(project=cfg.project_id).member
     specs = [
         KeySpec(
             role=STORAGE_KEY,
@@ -121,12 +151,16 @@ def build(cfg: BootstrapConfig) -> dict[str, Any]:
                 role=stack_key_role(d.env),
                 name=names.stack_keys[d.env],
                 labels=shared.labels(component=COMPONENT_LABEL, serves=d.env),
-                # Operators create the stack's data key (encrypt); CI only unwraps it (decrypt).
+                # Operators create the stack's data key (encrypt); CI only unwraps it (decrypt):
+                # the deployer, and the previewer that reads the stack's config secrets.
                 iam={
                     ROLE_KEY_ENCRYPT_DECRYPT: [operators],
-                    ROLE_KEY_DECRYPT: [f"serviceAccount:{d.email}"],
+                    ROLE_KEY_DECRYPT: [
+                        f"serviceAccount:{d.email}",
+                        f"serviceAccount:{readers[d.env].email}",
+                    ],
                 },
-                members_from=[ci.accounts[d.env]],
+                members_from=[ci.accounts[d.env], ci.previewer_accounts[d.env]],
             )
         )
     keys = StackKeys(
@@ -147,6 +181,8 @@ def build(cfg: BootstrapConfig) -> dict[str, Any]:
     for d in team:
         for role, condition in deployer_state_grants(names.bucket, cfg.state_project, d.env):
             bindings.append((role, [f"serviceAccount:{d.email}"], condition))
+        role, condition = previewer_state_grant(names.bucket, cfg.state_project, d.env)
+        bindings.append((role, [f"serviceAccount:{readers[d.env].email}"], condition))
     StateBackend(
         shared.physical("bootstrap", "backend"),
         StateBackendArgs(
@@ -159,7 +195,7 @@ def build(cfg: BootstrapConfig) -> dict[str, Any]:
             soft_delete_days=cfg.soft_delete_days,
             bindings=bindings,
             encryption_ready=[keys.policies[STORAGE_KEY]],
-            members_from=list(ci.accounts.values()),
+            members_from=[*ci.accounts.values(), *ci.previewer_accounts.values()],
         ),
     )
     AuditTrail(

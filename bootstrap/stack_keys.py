@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -23,8 +23,10 @@ class KeySpec:
     """Physical key name."""
     labels: dict[str, str]
     """Labels of the key."""
-    iam: dict[str, list[str]]
-    """``{role: [members]}``: the key's whole IAM policy (authoritative)."""
+    iam: Mapping[str, Sequence[pulumi.Input[str]]]
+    """``{role: [members]}``: the key's whole IAM policy (authoritative). A member may be an
+    output (a service agent the provider looks up); the policy text is then rendered once it is
+    known, with the same sorting as a policy of plain strings."""
     members_from: Sequence[pulumi.Resource] = field(default_factory=tuple)
     """Resources that must exist before their members can be granted (service accounts)."""
 
@@ -93,10 +95,27 @@ class StackKeys(pulumi.ComponentResource):
             self.policies[spec.role] = gcp.kms.CryptoKeyIAMPolicy(
                 f"{name}-{spec.role}-iam",
                 crypto_key_id=key_id,
-                policy_data=policy_data(
-                    (role, members, None) for role, members in sorted(spec.iam.items())
-                ),
+                policy_data=key_policy(spec.iam),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[key, *spec.members_from]),
             )
             self.ids[spec.role] = key_id
         self.register_outputs({"keys": dict(sorted(self.ids.items()))})
+
+
+def key_policy(iam: Mapping[str, Sequence[pulumi.Input[str]]]) -> pulumi.Output[str]:
+    """The authoritative policy document of ``{role: [members]}``, members possibly outputs.
+
+    Deterministic: :func:`policy_data` sorts roles and members, whatever order the outputs
+    resolve in.
+    """
+    roles = sorted(iam)
+    sizes = [len(iam[role]) for role in roles]
+
+    def render(members: list[str]) -> str:
+        rest = iter(members)
+        return policy_data(
+            (role, [next(rest) for _ in range(size)], None)
+            for role, size in zip(roles, sizes, strict=True)
+        )
+
+    return pulumi.Output.all(*(m for role in roles for m in iam[role])).apply(render)

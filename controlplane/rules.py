@@ -214,6 +214,7 @@ RULES: tuple[Rule, ...] = (
             "iam-binding-disallow-primitive-roles",
             "iam-binding-disallow-public-principals",
             "iam-serviceaccount-disallow-keys",
+            "iam-principal-enforce-stack-service-accounts",
         ),
     ),
     Rule(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from preflight import synth as synth_mod
 from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
+from preflight.snapshot import MODES
 
 
 def _stacks(args: argparse.Namespace) -> list[str]:
@@ -27,13 +28,20 @@ def _add_stack_args(parser: argparse.ArgumentParser, allow_all: bool = True) -> 
     if allow_all:
         group.add_argument("--all", action="store_true", help="every stack of the project")
     add_project_argument(parser, example="bootstrap")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="update",
+        help="run the program as an update of existing resources (default) or as the preview "
+        "of a brand-new stack, where provider-computed outputs are unknown",
+    )
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
     stacks = _stacks(args)
     if len(stacks) > 1 and not args.out_dir:
         raise UsageError("synth of several stacks writes files: add --out-dir DIR")
-    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress)
+    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress, mode=args.mode)
     if args.out_dir:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         for stack, snapshot in snapshots.items():
@@ -48,7 +56,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from preflight.preview import render, use_colour
 
     stacks = _stacks(args)
-    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress)
+    snapshots = synth_mod.synthesize(stacks, args.project, progress=progress, mode=args.mode)
     colour = use_colour(sys.stdout)
     for i, stack in enumerate(stacks):
         if i:

@@ -1,6 +1,6 @@
 """``python -m preflight check``: the policy pack over the program's snapshots, offline.
 
-    python -m preflight check --stack prod [--json]
+    python -m preflight check --stack prod [--json] [--mode update|preview|both]
     python -m preflight check --all
     python -m preflight check --snapshot FILE [--snapshot FILE ...] [--policy-config FILE]
 
@@ -9,6 +9,15 @@ the Analyzer protocol (see ``preflight/analyzer/host.py``) with each snapshot's 
 environment's ``policies/config/<stack>.json``. Prints every violation with its policy,
 enforcement level, resource URN and message. Exit status: 0 when no mandatory violation, 1 when
 any, 2 for a usage or config error (one line on stderr saying what to do).
+
+A stack is checked in two modes by default (``--mode both``): as an update of a stack whose
+resources exist (every output concrete: what ``pulumi up`` analyzes), then as the preview of a
+brand-new stack (provider-computed outputs unknown: what ``pulumi preview`` and the preview
+step of the first ``pulumi up`` analyze). The update results print and serialize exactly as
+they did before modes existed; the preview results follow them, labelled ``<stack> (preview)``
+in the text and under the ``preview`` key of the JSON (``{"passed", "stacks"}``), each stack
+with the count of policies that answered "can't run during preview" (``undecided``). A
+snapshot file is checked in the mode it was synthesized in (``"dryRun": true`` is a preview).
 
 With the Pulumi CLI the same result comes from
 ``pulumi preview --policy-pack policies --policy-pack-config policies/config/<stack>.json``
@@ -19,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from controlplane.naming import Environment
 from preflight.analyzer.config import (
     PolicyConfig,
     PolicyConfigError,
@@ -30,13 +41,14 @@ from preflight.analyzer.config import (
     reconcile,
 )
 from preflight.analyzer.host import PackError, PolicyPackHost
-from preflight.analyzer.results import StackResult
+from preflight.analyzer.results import StackResult, Violation
 from preflight.cli import EXIT_USAGE, ROOT, UsageError, error, progress
-from preflight.snapshot import SnapshotError, load, validate
+from preflight.snapshot import DRY_RUN_KEY, MODES, SnapshotError, load, validate
 
 PACK_DIR = ROOT / "policies"
 CONFIG_DIR = PACK_DIR / "config"
 PROJECT = "controlplane"
+ENVIRONMENTS = frozenset(get_args(Environment))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="check a snapshot file from `preflight synth` (repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--mode",
+        choices=(*MODES, "both"),
+        default="both",
+        help="synthesize the stacks as an update, as the preview of a new stack, or both "
+        "(default: both; a --snapshot file keeps the mode it was synthesized in)",
+    )
     parser.add_argument(
         "--policy-config",
         type=Path,
@@ -72,9 +91,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_STACK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
 def _config_path(stack: str, override: Path | None) -> Path:
     if override is not None:
         return override
+    if not _STACK_NAME_RE.match(stack):
+        raise UsageError(
+            f"{stack!r} is not a stack name, so it names no policy config: "
+            "pass --policy-config FILE"
+        )
     path = CONFIG_DIR / f"{stack}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
@@ -85,21 +112,82 @@ def _config_path(stack: str, override: Path | None) -> Path:
     return path
 
 
+def _modes(choice: str) -> tuple[str, ...]:
+    return MODES if choice == "both" else (choice,)
+
+
 def _snapshots(args: argparse.Namespace, host: PolicyPackHost) -> list[tuple[str, dict[str, Any]]]:
     if args.snapshot:
         return [(str(path), load(path)) for path in args.snapshot]
     from preflight import synth
 
+    targets: list[tuple[str, dict[str, Any]]] = []
     try:
         project = synth.Project.load(args.project)
         stacks = project.stacks() if args.all else [args.stack]
         if not stacks:
             raise UsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to check")
         host.start()  # the pack boots while the program is synthesized
-        snapshots = synth.synthesize(stacks, args.project, progress=progress)
+        for mode in _modes(getattr(args, "mode", "update")):
+            if mode == "update":
+                snapshots = synth.synthesize(stacks, args.project, progress=progress)
+            else:
+                snapshots = synth.synthesize(stacks, args.project, progress=progress, mode=mode)
+            label = "" if mode == "update" else f" ({mode})"
+            targets += [(f"stack {name}{label}", snapshots[name]) for name in stacks]
     except UsageError as err:
         raise UsageError(str(err).splitlines()[0]) from None
-    return [(f"stack {name}", snapshots[name]) for name in stacks]
+    return targets
+
+
+def is_preview(snapshot: dict[str, Any]) -> bool:
+    """Whether ``snapshot`` was synthesized as the preview of a new stack."""
+    return snapshot.get(DRY_RUN_KEY) is True
+
+
+UNDECIDED = "during preview: "
+"""What the policy runtime's "can't run policy ... during preview" message holds
+(``pulumi_policy.policy``): the policy could not decide because a value it read is unknown."""
+
+
+def undecided(result: StackResult) -> list[Violation]:
+    """The advisories of policies that could not run because a value is unknown until apply."""
+    return [
+        v
+        for v in result.advisory
+        if v.message.startswith("can't run policy ") and UNDECIDED in v.message
+    ]
+
+
+def snapshot_stack(snapshot: dict[str, Any], source: str) -> str:
+    """The stack a snapshot file is checked as, when no ``--policy-config`` says otherwise.
+
+    A snapshot file is input like any other: its ``stack`` field must not be able to pick a
+    laxer config than its resources belong to. So the field has to be a stack name, every
+    resource's URN has to name the same stack, and every environment label has to agree with it.
+    """
+    validate(snapshot, source)
+    stack = snapshot.get("stack")
+    if not isinstance(stack, str) or not _STACK_NAME_RE.match(stack):
+        raise UsageError(
+            f"{source}: its 'stack' {stack!r} is not a stack name: pass --policy-config FILE"
+        )
+    others = set()
+    for res in snapshot.get("resources") or []:
+        urn = str(res.get("urn", ""))
+        if urn.startswith("urn:pulumi:") and urn.split("::", 1)[0] != f"urn:pulumi:{stack}":
+            others.add(urn.split("::", 1)[0].removeprefix("urn:pulumi:"))
+        labels = (res.get("inputs") or {}).get("labels")
+        environment = labels.get("environment") if isinstance(labels, dict) else None
+        if stack in ENVIRONMENTS and isinstance(environment, str) and environment != stack:
+            others.add(environment)
+    if others:
+        raise UsageError(
+            f"{source}: says stack {stack!r} but its resources belong to "
+            f"{', '.join(sorted(others))}: check it with that stack's config "
+            "(--policy-config policies/config/<stack>.json)"
+        )
+    return stack
 
 
 def check_snapshot(
@@ -116,12 +204,16 @@ def check_snapshot(
     return host.analyze(snapshot, resources, config)
 
 
-def _text(results: list[tuple[StackResult, Path]], pack: str) -> str:
+Checked = tuple[StackResult, Path, bool]
+"""One analysis: its result, the policy config it ran with, and whether it was a preview."""
+
+
+def _text(results: list[Checked], pack: str) -> str:
     lines: list[str] = []
-    for result, config_path in results:
+    for result, config_path, preview in sorted(results, key=lambda r: r[2]):
+        stack = f"{result.stack} (preview)" if preview else result.stack
         lines.append(
-            f"{result.stack}: {result.resources} resources checked by {pack} "
-            f"with {_display(config_path)}"
+            f"{stack}: {result.resources} resources checked by {pack} with {_display(config_path)}"
         )
         for v in sorted(result.violations, key=lambda v: (v.enforcement_level != "mandatory",)):
             severity = f" ({v.severity})" if v.severity else ""
@@ -135,9 +227,10 @@ def _text(results: list[tuple[StackResult, Path]], pack: str) -> str:
             where = f" ({log.urn})" if log.urn else ""
             lines.append(f"  pack {log.level}: {log.message}{where}")
         verdict = "FAIL" if result.mandatory else "ok"
+        tail = f", {len(undecided(result))} undecided until apply" if preview else ""
         lines.append(
-            f"{result.stack}: {verdict}: {len(result.mandatory)} mandatory, "
-            f"{len(result.advisory)} advisory violation(s)"
+            f"{stack}: {verdict}: {len(result.mandatory)} mandatory, "
+            f"{len(result.advisory)} advisory violation(s){tail}"
         )
     return "\n".join(lines) + "\n"
 
@@ -149,27 +242,38 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _json(results: list[tuple[StackResult, Path]], pack: str, version: str) -> str:
-    stacks = [
-        {
-            "stack": r.stack,
-            "project": r.project,
-            "policyConfig": _display(path),
-            "resources": r.resources,
-            "passed": not r.mandatory,
-            "mandatory": len(r.mandatory),
-            "advisory": len(r.advisory),
-            "violations": [v.to_json() for v in r.violations],
-            "notApplicable": [n.to_json() for n in r.not_applicable if n.reason],
-            "logs": [log.to_json() for log in r.logs],
-        }
-        for r, path in results
-    ]
-    document = {
+def _stack_json(r: StackResult, path: Path) -> dict[str, Any]:
+    return {
+        "stack": r.stack,
+        "project": r.project,
+        "policyConfig": _display(path),
+        "resources": r.resources,
+        "passed": not r.mandatory,
+        "mandatory": len(r.mandatory),
+        "advisory": len(r.advisory),
+        "violations": [v.to_json() for v in r.violations],
+        "notApplicable": [n.to_json() for n in r.not_applicable if n.reason],
+        "logs": [log.to_json() for log in r.logs],
+    }
+
+
+def _json(results: list[Checked], pack: str, version: str) -> str:
+    """The update results in the layout they always had; preview results under ``preview``."""
+    stacks = [_stack_json(r, path) for r, path, preview in results if not preview]
+    document: dict[str, Any] = {
         "policyPack": {"name": pack, "version": version},
         "passed": all(s["passed"] for s in stacks),
         "stacks": stacks,
     }
+    previews = [
+        {**_stack_json(r, path), "undecided": len(undecided(r))}
+        for r, path, preview in results
+        if preview
+    ]
+    if previews:
+        passed = all(s["passed"] for s in previews)
+        document["preview"] = {"passed": passed, "stacks": previews}
+        document["passed"] = document["passed"] and passed
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -182,7 +286,7 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
         error(f"--policy-config {args.policy_config}: no such file")
         return EXIT_USAGE
     owned = host is None
-    results: list[tuple[StackResult, Path]] = []
+    results: list[Checked] = []
     try:
         if host is None:
             host = PolicyPackHost(args.policy_pack, project=PROJECT, stack=args.stack)
@@ -191,10 +295,15 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
             if owned and len(targets) == 1 and not host.started:
                 host.stack = str(targets[0][1].get("stack") or "") or None
             for source, snapshot in targets:
-                stack = str(snapshot.get("stack") or "")
+                stack = (
+                    str(snapshot.get("stack") or "")
+                    if args.policy_config is not None or not args.snapshot
+                    else snapshot_stack(snapshot, source)
+                )
                 config_path = _config_path(stack, args.policy_config)
                 progress(f"checking {source} with {_display(config_path)}")
-                results.append((check_snapshot(host, snapshot, source, config_path), config_path))
+                result = check_snapshot(host, snapshot, source, config_path)
+                results.append((result, config_path, is_preview(snapshot)))
             pack, version = host.info().name, host.version
         finally:
             if owned:
@@ -207,7 +316,7 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
         return EXIT_USAGE
     label = f"{pack}@{version}"
     sys.stdout.write(_json(results, pack, version) if args.json else _text(results, label))
-    return 1 if any(r.mandatory for r, _ in results) else 0
+    return 1 if any(r.mandatory for r, _, _ in results) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,15 @@
 (properties as the serialized protobuf ``Struct``, options, dependencies) and records it;
 ``ControlPlaneMocks`` answers with plausible computed outputs (service-account e-mails, resource
 names) so that wiring between resources resolves to realistic, deterministic values.
+
+With ``preview=True`` the mocks answer the way the engine answers a dry run of a brand-new stack:
+no resource exists yet, so the provider assigns no id and every output it would compute (an
+e-mail, a full resource name, a URL, a key) is unknown; the inputs the program gave keep their
+values. The SDK then treats the empty id and each ``UNKNOWN`` output as unknown
+(``pulumi.runtime.resource`` resolves an empty id as unknown during a dry run;
+``pulumi.runtime.rpc.deserialize_property`` turns ``UNKNOWN`` into ``Unknown()``), and
+``apply`` callbacks over them do not run, exactly as under ``pulumi preview``. Invokes
+(``getProject``) still answer: the engine runs them during a preview too.
 """
 
 from __future__ import annotations
@@ -125,13 +134,29 @@ class Registration:
 
 
 class ControlPlaneMocks(pulumi_mocks.Mocks):
-    """Deterministic outputs for the resource types the program declares."""
+    """Deterministic outputs for the resource types the program declares.
 
-    def __init__(self, project: str, project_number: str = "123456789012") -> None:
+    ``preview``: answer as the preview of a new stack does (no id, computed outputs unknown).
+    """
+
+    def __init__(
+        self, project: str, project_number: str = "123456789012", *, preview: bool = False
+    ) -> None:
         self.project = project
         self.project_number = project_number
+        self.preview = preview
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = self._created(args)
+        if not self.preview:
+            return resource_id, outputs
+        # A dry run creates nothing: what the program passed stays, what the provider would
+        # compute is unknown, and so is the id (the engine's response carries an empty one).
+        inputs = dict(args.inputs)
+        return "", {key: inputs.get(key, UNKNOWN) for key in sorted(outputs)}
+
+    def _created(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """The id and outputs the resource has once the provider has created it."""
         inputs = dict(args.inputs)
         project = inputs.get("project") or self.project
         name = inputs.get("name") or args.name

@@ -7,6 +7,14 @@ sees them), ``protect`` and ``dependencies``. Two kinds of placeholder value sta
 - Pulumi's own unknown-value sentinel, for a value not known until apply;
 - the secret marker, ``[secret]``, or ``[secret:<fingerprint>]`` when ``diff`` asks for an
   HMAC fingerprint of the value so that a changed secret shows as changed without its value.
+
+``synth --mode update`` (the default) runs the program as an update of a stack whose resources
+all exist: every output the mocks compute is a concrete value, so no unknown reaches an input
+and each custom resource has its mock ``id``. ``synth --mode preview`` runs it as the dry run of
+a brand-new stack: the snapshot carries ``"dryRun": true``, every custom resource's ``id`` is
+``null`` (not assigned yet) and each input built from a provider-computed output (a service
+account's e-mail, a secret's full name, a service's URL) is the unknown sentinel. Which input
+came from which resource stays in ``propertyDependencies``, as the engine records it.
 """
 
 from __future__ import annotations
@@ -27,6 +35,13 @@ SECRET_MARKER = "[secret]"  # noqa: S105  # nosec B105
 
 SECRET_RE = re.compile(r"^\[secret(?::([0-9a-f]+))?\]$")
 """A secret marker, with or without its fingerprint (group 1)."""
+
+MODES = ("update", "preview")
+"""How ``synth`` runs the program: as an update of existing resources, or as the preview of a
+brand-new stack."""
+
+DRY_RUN_KEY = "dryRun"
+"""Top-level key of a snapshot synthesized as a preview of a new stack (absent for an update)."""
 
 FINGERPRINT_ENV = "PREFLIGHT_SECRET_FINGERPRINT_KEY"
 """When set, secrets show as ``[secret:<hmac>]`` keyed by its value (used by ``preflight diff``)."""

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from preflight.cli import ROOT, UsageError
-from preflight.snapshot import FINGERPRINT_ENV, STACK_TYPE
+from preflight.snapshot import DRY_RUN_KEY, FINGERPRINT_ENV, MODES, STACK_TYPE
 
 STACKS = ("dev", "staging", "prod")
 
@@ -116,7 +116,9 @@ def declared_secret_keys(project: Project) -> list[str]:
     return sorted(SECRET_KEYS)
 
 
-def _run_program(project: Project, stack: str, fingerprint_key: bytes | None) -> dict[str, Any]:
+def _run_program(
+    project: Project, stack: str, fingerprint_key: bytes | None, mode: str = "update"
+) -> dict[str, Any]:
     import pulumi
     from pulumi.runtime import config as runtime_config
     from pulumi.runtime import mocks, settings
@@ -128,10 +130,13 @@ def _run_program(project: Project, stack: str, fingerprint_key: bytes | None) ->
     config, secret_keys = stack_config(project, stack)
     runtime_config.set_all_config(config, secret_keys)
     gcp_project = config.get("gcp:project", "offline-project")
-    monitor = RecordingMonitor(ControlPlaneMocks(gcp_project), Normaliser(fingerprint_key))
+    preview = mode == "preview"
+    monitor = RecordingMonitor(
+        ControlPlaneMocks(gcp_project, preview=preview), Normaliser(fingerprint_key)
+    )
     settings.ROOT.set(None)
     mocks.set_mocks(
-        monitor.mocks, project=project.name, stack=stack, preview=False, monitor=monitor
+        monitor.mocks, project=project.name, stack=stack, preview=preview, monitor=monitor
     )
     error: BaseException | None = None
 
@@ -148,7 +153,10 @@ def _run_program(project: Project, stack: str, fingerprint_key: bytes | None) ->
         (r.to_json() for r in monitor.registrations),
         key=lambda r: (r["type"] != STACK_TYPE, r["urn"]),
     )
-    return {"project": project.name, "stack": stack, "resources": resources}
+    snapshot: dict[str, Any] = {"project": project.name, "stack": stack, "resources": resources}
+    if preview:
+        snapshot[DRY_RUN_KEY] = True
+    return snapshot
 
 
 def synthesize(
@@ -156,11 +164,16 @@ def synthesize(
     project_dir: Path = ROOT,
     fingerprint_key: bytes | None = None,
     progress: Any = None,
+    mode: str = "update",
 ) -> dict[str, dict[str, Any]]:
     """Snapshots of ``stacks`` of the project in ``project_dir``, all in this one process.
 
-    ``progress``, when given, is called with a short message before each stack.
+    ``progress``, when given, is called with a short message before each stack. ``mode`` is one
+    of ``MODES``; a ``preview`` snapshot carries ``"dryRun": true`` (an update snapshot has no
+    such key, so its JSON is the same as before modes existed).
     """
+    if mode not in MODES:
+        raise UsageError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     project = Project.load(project_dir)
     if fingerprint_key is None and os.environ.get(FINGERPRINT_ENV):
         fingerprint_key = os.environ[FINGERPRINT_ENV].encode()
@@ -173,8 +186,9 @@ def synthesize(
     try:
         for stack in stacks:
             if progress is not None:
-                progress(f"synthesizing {project.name}/{stack}")
-            snapshots[stack] = _run_program(project, stack, fingerprint_key)
+                suffix = f" ({mode})" if mode != "update" else ""
+                progress(f"synthesizing {project.name}/{stack}{suffix}")
+            snapshots[stack] = _run_program(project, stack, fingerprint_key, mode)
     finally:
         os.chdir(cwd)
     return snapshots

@@ -21,15 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tools" / "vendor" / "iam-dataset" / "role_permissions.json"
 
 sys.path.insert(0, str(ROOT))
-from bootstrap.config import DEFAULT_DEPLOYER_ROLES, DEFAULT_GRANTABLE_ROLES  # noqa: E402
+from bootstrap.config import (  # noqa: E402
+    DEFAULT_DEPLOYER_ROLES,
+    DEFAULT_GRANTABLE_ROLES,
+    DEFAULT_PREVIEWER_ROLES,
+)
 from bootstrap.layout import ROLE_PROJECT_IAM_ADMIN  # noqa: E402
 
 GRANTED: tuple[str, ...] = (
     *DEFAULT_DEPLOYER_ROLES,
     ROLE_PROJECT_IAM_ADMIN,  # the deployer's conditional project IAM grant
     *DEFAULT_GRANTABLE_ROLES,
+    *DEFAULT_PREVIEWER_ROLES,
 )
-"""What the bootstrap grants a deployer and what a deployer may grant: always vendored."""
+"""What the bootstrap grants a deployer or a previewer and what a deployer may grant: always
+vendored."""
 
 ALTERNATIVES: tuple[str, ...] = (
     # narrower or read-only roles weighed against the granted ones (least privilege, previewer)

@@ -260,7 +260,27 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
-def format_history(updates: list[Update], repo: Path) -> str:
+def format_history(updates: list[Update], repo: Path, fmt: str = "text") -> str:
+    """The stack's updates, newest first: a table, or with ``fmt="json"`` one object each."""
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "version": u.version,
+                    "kind": u.kind,
+                    "result": u.result,
+                    "started": u.start_time.isoformat() if u.start_time else None,
+                    "finished": u.end_time.isoformat() if u.end_time else None,
+                    "commit": u.commit,
+                    "commitInRepository": bool(u.commit and commit_exists(repo, u.commit)),
+                    "dirty": u.dirty,
+                    "message": u.message,
+                }
+                for u in updates
+            ],
+            indent=2,
+            sort_keys=True,
+        )
     rows = [("VERSION", "KIND", "RESULT", "STARTED", "COMMIT", "MESSAGE")]
     for u in updates:
         commit = u.short_commit
@@ -496,7 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-pack", help="policy pack directory (default: policies/)")
     parser.add_argument(
         "--policy-pack-config",
-        help="policy pack config file (default: <policy pack>/config/<stack>.json)",
+        help="policy pack config file (default: <policy pack>/config/<stack>-deploy.json when "
+        "it exists, as prod-deploy.json with the change freeze mandatory, else <stack>.json)",
     )
     parser.add_argument(
         "--allow-dirty",
@@ -530,10 +551,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_target(args.stack, latest_successful(updates), args.format, repo))
             return 0
         updates = pulumi.history_page(args.limit, 1)
-        if not updates:
+        if not updates and args.format != "json":
             print(f"stack {args.stack} has never been updated")
             return 0
-        print(format_history(updates, repo))
+        print(format_history(updates, repo, args.format))
         return 0
     except UsageError as err:
         error(str(err), command=PROG)

@@ -19,6 +19,12 @@ def snapshots() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
+def preview_snapshots() -> dict[str, dict[str, Any]]:
+    """The same stacks as the preview of brand-new stacks (provider-computed outputs unknown)."""
+    return synthesize(["dev", "staging", "prod"], mode="preview")
+
+
+@pytest.fixture(scope="session")
 def bootstrap_snapshot() -> dict[str, Any]:
     """The ``org`` stack of the bootstrap project, as checked in."""
     return synthesize(["org"], project_dir=BOOTSTRAP)["org"]

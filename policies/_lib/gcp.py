@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies._lib.props import as_list, get, is_missing
+from pulumi_policy.proxy import UnknownValueError
+
+from policies._lib.props import Unknown, get, is_missing, peek, size
 
 IAM_CLASS_RE = re.compile(r"(?i)iam(?P<kind>member|binding|policy)$")
 """The class part of every IAM grant token (``IAMMember``, ``ServiceIamBinding``, ...)."""
@@ -66,13 +68,40 @@ def is_iam_grant(resource_type: str, _props: Mapping[str, Any], _config: Mapping
     return iam_kind(resource_type) is not None
 
 
+IDENTITY_OUTPUTS: dict[str, str] = {
+    "gcp:serviceaccount/account:Account": "email, member",
+    "gcp:projects/serviceIdentity:ServiceIdentity": "email, member",
+    "gcp:logging/projectSink:ProjectSink": "writerIdentity",
+}
+"""Resource types whose outputs name a Google service account (value: those outputs): a user-
+managed service account, a service agent, a log sink's writer identity. None of them can name
+a person, a group or the public."""
+
+SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
+
+
 @dataclass(frozen=True)
 class Grant:
-    """One (role, member) pair an IAM resource grants, and where it is written."""
+    """One (role, member) pair an IAM resource grants, and where it is written.
 
-    role: str
-    member: str
+    During a preview the role or the member can be ``Unknown`` (built from an output of a
+    resource that does not exist yet); a check that needs such a value calls its
+    ``undecided()``, or leaves an unknown member to the stack policy that resolves it.
+    """
+
+    role: str | Unknown
+    member: str | Unknown
     where: str
+
+    @property
+    def member_key(self) -> str:
+        """The top-level input the member is written in (``member``, ``members``, ...), the key
+        of the engine's ``propertyDependencies``."""
+        return self.where.split("[", 1)[0].split(".", 1)[0]
+
+
+def _text(value: Any) -> str | Unknown:
+    return value if isinstance(value, Unknown) else str(value)
 
 
 def iam_grants(resource_type: str, props: Mapping[str, Any]) -> tuple[list[Grant], list[str]]:
@@ -85,15 +114,18 @@ def iam_grants(resource_type: str, props: Mapping[str, Any]) -> tuple[list[Grant
     kind = iam_kind(resource_type)
     grants: list[Grant] = []
     if kind == "member":
-        role, member = get(props, "role"), get(props, "member")
+        role, member = peek(props, "role"), peek(props, "member")
         if not is_missing(role) and not is_missing(member):
-            grants.append(Grant(str(role), str(member), "member"))
+            grants.append(Grant(_text(role), _text(member), "member"))
         return grants, []
     if kind == "binding":
-        role = get(props, "role")
+        role = peek(props, "role")
         if not is_missing(role):
-            for index, member in enumerate(as_list(get(props, "members"))):
-                grants.append(Grant(str(role), str(member), f"members[{index}]"))
+            members = get(props, "members")  # a wholly unknown list cannot be enumerated
+            for index in range(size(members)):
+                member = _item(members, index)
+                if member is not None:
+                    grants.append(Grant(_text(role), _text(member), f"members[{index}]"))
         return grants, []
     if kind == "policy":
         data = get(props, "policyData")
@@ -105,7 +137,7 @@ def iam_grants(resource_type: str, props: Mapping[str, Any]) -> tuple[list[Grant
             return grants, ["policyData is not valid JSON, so its grants cannot be checked"]
         if not isinstance(document, dict):
             return grants, ["policyData is not an IAM policy object, so it cannot be checked"]
-        for b_index, binding in enumerate(document.get("bindings") or []):
+        for b_index, binding in enumerate(document.get("bindings") or []):  # known: it parsed
             if not isinstance(binding, dict) or "role" not in binding:
                 continue
             for m_index, member in enumerate(binding.get("members") or []):
@@ -113,3 +145,11 @@ def iam_grants(resource_type: str, props: Mapping[str, Any]) -> tuple[list[Grant
                 grants.append(Grant(str(binding["role"]), str(member), where))
         return grants, []
     return grants, []
+
+
+def _item(values: Any, index: int) -> Any:
+    """Element ``index`` of a list property (``Unknown`` when unknown, None when null)."""
+    try:
+        return values[index]
+    except UnknownValueError as err:
+        return Unknown(err)

@@ -5,12 +5,19 @@ Properties arrive as protobuf ``Struct`` values, so every number is a float (``3
 value is unknown during preview. The helpers here never catch that error: the policy framework
 turns it into the engine's "can't run policy during preview" advisory, which is the honest
 answer when a value cannot be known yet.
+
+``peek`` is the one exception: it hands an unknown value back as an ``Unknown`` that keeps the
+runtime's error, for a policy that can decide without that value (a primitive-role check does not
+need the member) or that leaves it to a stack policy able to resolve it (see
+``policies/iam/iam_principal_enforce_stack_service_accounts.py``). Whoever needs the value after
+all calls ``Unknown.undecided()``, which raises the runtime's own error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Any, Final, NoReturn
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -54,11 +61,46 @@ def is_missing(value: Any) -> bool:
     return value is MISSING
 
 
+@dataclass(frozen=True, eq=False)
+class Unknown:
+    """A value not known until apply (during a preview), as ``peek`` returns it."""
+
+    error: UnknownValueError
+    """The policy runtime's error for reading it: its message names the type and the path."""
+
+    def undecided(self) -> NoReturn:
+        """Give up on the check: the runtime reports "can't run policy ... during preview"."""
+        raise self.error
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def peek(obj: Any, path: str) -> Any:
+    """Like ``get``, but an unknown value (or parent) comes back as an ``Unknown``."""
+    try:
+        return get(obj, path)
+    except UnknownValueError as err:
+        return Unknown(err)
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
 def as_list(value: Any) -> list[Any]:
     """A sequence property as a list (a missing or scalar value gives ``[]``)."""
     if value is MISSING or isinstance(value, str | bytes) or not isinstance(value, Sequence):
         return []
     return [value[i] for i in range(len(value))]
+
+
+def size(value: Any) -> int:
+    """The length of a sequence property, without reading its items (a missing or scalar value
+    gives 0)."""
+    if value is MISSING or isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        return 0
+    return len(value)
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:

@@ -11,6 +11,7 @@ from policies._lib.config import Schema, string_list
 from policies._lib.gcp import iam_grants, is_iam_grant
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
+from policies._lib.props import Unknown
 
 META = Meta(
     id="CP-CRD-003",
@@ -48,7 +49,16 @@ def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[s
     roles = set(config["accessorRoles"])
     prefixes = tuple(str(p) for p in config["allowedMemberPrefixes"])
     for grant in grants:
-        if grant.role in roles and not grant.member.startswith(prefixes):
+        if isinstance(grant.member, Unknown):
+            # Not known until apply: decided during the preview by the stack policy
+            # iam-principal-enforce-stack-service-accounts from what the member is built of,
+            # and here once the value is known (the update).
+            continue
+        if grant.member.startswith(prefixes):
+            continue
+        if isinstance(grant.role, Unknown):
+            grant.role.undecided()
+        if grant.role in roles:
             yield (
                 f"{grant.where} grants {grant.role} to {grant.member}, which is not a "
                 "service account"

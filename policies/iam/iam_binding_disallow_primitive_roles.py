@@ -11,6 +11,7 @@ from policies._lib.config import Schema, string_list
 from policies._lib.gcp import iam_grants, is_iam_grant
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
+from policies._lib.props import Unknown
 
 META = Meta(
     id="CP-IAM-001",
@@ -45,8 +46,12 @@ def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[s
     yield from unreadable
     primitive = set(config["roles"])
     for grant in grants:
+        # Only the role decides; a member unknown until apply does not matter here.
+        if isinstance(grant.role, Unknown):
+            grant.role.undecided()
         if grant.role in primitive:
-            yield f"{grant.where} {grant.member} is granted primitive role {grant.role}"
+            member = grant.member if isinstance(grant.member, str) else "(known after apply)"
+            yield f"{grant.where} {member} is granted primitive role {grant.role}"
 
 
 POLICY = resource_policy(META, applies_to=is_iam_grant, check=check, config=CONFIG)

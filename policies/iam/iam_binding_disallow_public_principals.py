@@ -17,7 +17,7 @@ from policies._lib.gcp import (
 )
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy
-from policies._lib.props import get, is_missing
+from policies._lib.props import Unknown, get, is_missing
 
 META = Meta(
     id="CP-IAM-002",
@@ -75,8 +75,15 @@ def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[s
     public = set(config["publicPrincipals"])
     allowed_service = _public_service(args, config)
     for grant in grants:
+        if isinstance(grant.member, Unknown):
+            # Not known until apply: decided during the preview by the stack policy
+            # iam-principal-enforce-stack-service-accounts from what the member is built of,
+            # and here once the value is known (the update).
+            continue
         if grant.member not in public:
             continue
+        if isinstance(grant.role, Unknown):
+            grant.role.undecided()
         if allowed_service is not None and grant.role == config["invokerRole"]:
             continue
         if allowed_service is not None:

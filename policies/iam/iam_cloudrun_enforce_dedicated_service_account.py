@@ -12,7 +12,7 @@ from policies._lib.config import Schema, string_list
 from policies._lib.gcp import CLOUD_RUN_SERVICE_ACCOUNT_PATHS
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
-from policies._lib.props import get, is_missing
+from policies._lib.props import is_missing, is_unknown, peek
 
 META = Meta(
     id="CP-IAM-004",
@@ -44,7 +44,12 @@ CONFIG: Schema = {
 
 def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
     path = CLOUD_RUN_SERVICE_ACCOUNT_PATHS[args.resource_type]
-    account = get(args.props, path)
+    account = peek(args.props, path)
+    if is_unknown(account):
+        # The e-mail of an account created in the same run is not known until apply: decided
+        # during the preview by the stack policy iam-principal-enforce-stack-service-accounts
+        # from what the value is built of, and here once it is known (the update).
+        return
     if is_missing(account) or not str(account):
         yield f"{path} is not set, so the workload runs as the default compute service account"
         return

@@ -1,4 +1,4 @@
-"""CP-IAM-005: a probe must be able to invoke the Cloud Run service it calls.
+"""CP-IAM-006: a probe must be able to invoke the Cloud Run service it calls.
 
 A probe (a Datadog synthetic test, a Cloud Monitoring uptime check, a Cloud Scheduler HTTP job)
 that calls a Cloud Run service neither public nor granting ``roles/run.invoker`` to the probe's
@@ -15,6 +15,17 @@ real outages. The runner of each probe:
 The target is the Cloud Run service the probe's inputs are built from (its property
 dependencies, e.g. a URL made from the service's ``uri``); a URL typed in as text is not
 followed.
+
+During the preview of a new stack the values built from outputs of resources not yet created are
+unknown: a test's private location id, an invoker grant's ``member`` and ``name``, a job's OIDC
+e-mail. The policy decides from what is known and from the property dependencies: the number of
+``locations`` (not their values) against the private locations they are built from, a grant's
+service from its ``name`` dependency, a grant's member from the resources its ``member`` is
+built from. A member built only from service accounts, service agents or writer identities
+(``IDENTITY_OUTPUTS``, the inference of ``iam_principal_enforce_stack_service_accounts.py``) is
+that account; any other unknown member or role could still be the runner's grant: when no other
+grant decides, the policy stays undecided (the runtime's "can't run policy ... during preview"),
+it never reports a violation for it.
 """
 
 from __future__ import annotations
@@ -24,15 +35,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from policies._lib.config import Schema, string_list
-from policies._lib.gcp import CLOUD_RUN_SERVICE, iam_grants, iam_kind
+from policies._lib.gcp import CLOUD_RUN_SERVICE, IDENTITY_OUTPUTS, iam_grants, iam_kind
 from policies._lib.meta import Meta
 from policies._lib.policy import stack_policy, types
-from policies._lib.props import get, is_missing
+from policies._lib.props import Unknown, get, is_missing, peek, size
 
 META = Meta(
-    id="CP-IAM-005",
+    id="CP-IAM-006",
     name="iam-probe-missing-invoker-grant",
     description=(
         "Ensure every probe (synthetic test, uptime check, scheduler job) that calls a Cloud Run "
@@ -87,8 +99,14 @@ class Runner:
     member_suffix: str | None = None
     problem: str | None = None
 
-    def holds(self, member: str, member_urns: set[str]) -> bool:
-        if member in self.members or member_urns & self.urns:
+    def holds(self, member: str | Unknown, member_urns: set[str]) -> bool:
+        """Whether the grant's member is this runner (an unknown member only by what it is
+        built from)."""
+        if member_urns & self.urns:
+            return True
+        if isinstance(member, Unknown):
+            return False
+        if member in self.members:
             return True
         return self.member_suffix is not None and member.endswith(self.member_suffix)
 
@@ -119,7 +137,7 @@ def _account_runner(label: str, account: PolicyResource | None, email: str | Non
 def _synthetics_runners(
     probe: PolicyResource, stack: list[PolicyResource], config: Mapping[str, Any]
 ) -> list[Runner]:
-    locations = [str(x) for x in (get(probe.props, "locations") or [])]
+    locations = size(get(probe.props, "locations"))  # a private location's id is unknown in preview
     private = [
         r
         for r in probe.property_dependencies.get("locations", [])
@@ -152,7 +170,7 @@ def _synthetics_runners(
                 problem=f"{label} names account {account_id}, which this stack does not declare",
             )
         )
-    if len(locations) > len(private) or not locations:
+    if locations > len(private) or not locations:
         runners.append(Runner("Datadog managed locations (no ID token)"))
     return runners
 
@@ -169,18 +187,17 @@ def _runners(
         return [ANONYMOUS]
     if is_missing(get(probe.props, "httpTarget.oidcToken")):
         return [ANONYMOUS]
-    email = get(probe.props, "httpTarget.oidcToken.serviceAccountEmail")
+    email = peek(probe.props, "httpTarget.oidcToken.serviceAccountEmail")
     deps = [
         r
         for r in probe.property_dependencies.get("httpTarget", [])
         if r.resource_type == SERVICE_ACCOUNT
     ]
-    shown = str(email) if not is_missing(email) else "its OIDC service account"
+    known = not is_missing(email) and not isinstance(email, Unknown)
+    shown = str(email) if known else "its OIDC service account"
     return [
         _account_runner(
-            f"service account {shown}",
-            deps[0] if deps else None,
-            None if is_missing(email) else str(email),
+            f"service account {shown}", deps[0] if deps else None, str(email) if known else None
         )
     ]
 
@@ -197,16 +214,18 @@ def _targets(probe: PolicyResource) -> list[PolicyResource]:
 
 def _grants_on(
     service: PolicyResource, stack: list[PolicyResource], roles: set[str]
-) -> list[tuple[str, set[str]]]:
-    """(member, urns the member is built from) of every invoker grant on ``service``."""
+) -> tuple[list[tuple[str | Unknown, set[str]]], list[Unknown]]:
+    """(member, urns the member is built from) of every invoker grant on ``service``, and the
+    unknown roles of grants on it that may be invoker grants (preview)."""
     name = get(service.props, "name")
-    found: list[tuple[str, set[str]]] = []
+    found: list[tuple[str | Unknown, set[str]]] = []
+    maybe: list[Unknown] = []
     for r in stack:
         if iam_kind(r.resource_type) is None or not r.resource_type.startswith("gcp:cloudrunv2/"):
             continue
         on_service = any(d.urn == service.urn for d in r.property_dependencies.get("name", []))
-        target = get(r.props, "name")
-        if not is_missing(target) and not is_missing(name):
+        target = peek(r.props, "name")
+        if not is_missing(target) and not isinstance(target, Unknown) and not is_missing(name):
             on_service = on_service or str(target).rsplit("/", 1)[-1] == str(name)
         if not on_service:
             continue
@@ -217,7 +236,12 @@ def _grants_on(
         }
         grants, _ = iam_grants(r.resource_type, r.props)
         found += [(g.member, member_urns) for g in grants if g.role in roles]
-    return found
+        maybe += [g.role for g in grants if isinstance(g.role, Unknown)]
+    return found, maybe
+
+
+def _unknowns(grants: list[tuple[str | Unknown, set[str]]]) -> list[Unknown]:
+    return [m for m, _ in grants if isinstance(m, Unknown)]
 
 
 def check(
@@ -225,26 +249,48 @@ def check(
 ) -> Iterator[tuple[str, str | None]]:
     roles = set(config["invokerRoles"])
     public = set(config["publicPrincipals"])
+    undecided: list[str] = []
+    first: UnknownValueError | None = None
+    kinds = {r.urn: r.resource_type for r in stack}
+
+    def identity(urns: set[str]) -> bool:
+        # Built only from service accounts, service agents or writer identities: that account,
+        # which ``Runner.holds`` already compared by URN.
+        return bool(urns) and all(kinds.get(u) in IDENTITY_OUTPUTS for u in urns)
+
     for probe in probes:
         for service in _targets(probe):
             service_name = get(service.props, "name")
             shown = service.name if is_missing(service_name) else str(service_name)
-            grants = _grants_on(service, stack, roles)
+            grants, maybe = _grants_on(service, stack, roles)
             if any(member in public for member, _ in grants):
                 continue
+            unknown = [m for m, urns in grants if isinstance(m, Unknown) and not identity(urns)]
             for runner in _runners(probe, stack, config):
                 if runner.problem is not None:
                     yield (
                         f"{probe.name} calls Cloud Run service {shown} from {runner.problem}",
                         probe.urn,
                     )
-                elif not any(runner.holds(member, urns) for member, urns in grants):
+                elif any(runner.holds(member, urns) for member, urns in grants):
+                    continue
+                elif unknown or maybe or (runner.member_suffix and _unknowns(grants)):
+                    # An unknown grant on the service could be the runner's: undecided.
+                    undecided.append(f"{probe.name} as {runner.label} on {shown}")
+                    first = first or [*unknown, *maybe, *_unknowns(grants)][0].error
+                else:
                     yield (
                         f"{probe.name} calls Cloud Run service {shown} as {runner.label}, which "
                         f"holds no {' or '.join(sorted(roles))} on it, and the service is not "
                         "public: every run gets 403",
                         probe.urn,
                     )
+    if first is not None:
+        first.message = (
+            f"{len(undecided)} probe(s) call a Cloud Run service whose invoker grants can't be "
+            f"known during preview: {'; '.join(undecided)}"
+        )
+        raise first
 
 
 POLICY = stack_policy(

@@ -13,11 +13,23 @@ same values to ``AnalyzeStack``) through ``MarshalProperties`` with ``KeepUnknow
 * numbers become doubles (protobuf ``Struct``).
 
 Not reproduced: properties a provider's ``Check`` would add (defaults, autonames), and output
-properties a real ``AnalyzeStack`` would see after an update. Policies therefore check what the
-program declares, which is also what they see during ``pulumi preview`` of a new stack. One
-output is added to ``AnalyzeStack`` only: a custom resource's ``id`` (the snapshot's mock id),
-as the engine's stack analysis of ``pulumi up`` sees it among a bridged resource's outputs, so
-that stack policies can resolve references by id (an escalation rule's schedule targets).
+properties a real ``AnalyzeStack`` would see (the engine sends it each resource's outputs). What
+the policies see therefore depends on how the snapshot was synthesized:
+
+* an update snapshot (``synth --mode update``) has concrete mock values wherever the program
+  wired one resource's output into another's input: that is what ``Analyze`` sees during
+  ``pulumi up`` and during a preview of a stack whose resources exist. It is *not* what a preview
+  of a brand-new stack sees;
+* a preview snapshot (``synth --mode preview``, ``"dryRun": true``) has the unknown sentinel for
+  every input built from a provider-computed output (a service account's e-mail, a secret's
+  name), as the first ``pulumi preview`` and the preview step of the first ``pulumi up`` send it.
+
+One output is added to ``AnalyzeStack`` only: a custom resource's ``id`` (the snapshot's mock id,
+so update snapshots only; a preview has no ids), as the engine's stack analysis of ``pulumi up``
+sees it among a bridged resource's outputs, so that stack policies can resolve references by id
+(an escalation rule's schedule targets). ``AnalyzeStack`` also carries each resource's
+``dependencies`` and ``propertyDependencies``, which ``Analyze`` never does: a resource policy
+sees only the resource itself.
 """
 
 from __future__ import annotations

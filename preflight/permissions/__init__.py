@@ -10,9 +10,16 @@ of its ``gcp:project`` does not hold, and every project IAM grant outside the de
 conditional ``grantableRoles``. Also lists the deployer roles that give nothing the stacks need
 (least privilege) and how much of each role is used.
 
-Exit status: 0 when every deployer can apply its stack, 1 when any cannot, 2 for a usage or
-data error. Data: ``preflight/permissions/type_permissions.json`` (type -> permissions, with
-Google's pages as sources) and ``tools/vendor/iam-dataset/`` (role -> permissions).
+Then the same for each environment's read-only previewer (the pull-request ``pulumi preview``):
+every ``read`` permission of the stack's types it lacks (but ``secretmanager.versions.access``),
+and everything it holds that is not a read (a create, update, delete or ``setIamPolicy`` of those
+types, any other verb outside the read verbs) or that reads secret payloads. How the deployer
+and the previewer of a project are told apart: ``preflight/permissions/analysis.py``.
+
+Exit status: 0 when every deployer can apply its stack and every previewer can preview it and
+do nothing else, 1 otherwise, 2 for a usage or data error. Data:
+``preflight/permissions/type_permissions.json`` (type -> permissions, with Google's pages as
+sources) and ``tools/vendor/iam-dataset/`` (role -> permissions).
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from preflight.permissions.analysis import (
     Deployer,
     PermissionDataError,
     StackReport,
+    check_preview,
     check_stack,
     deployers,
+    previewers,
     role_permissions,
     unused_roles,
 )
@@ -65,23 +74,28 @@ def run(args: argparse.Namespace) -> int:
     snapshots = synth_mod.synthesize(stacks, args.project, progress=progress)
     try:
         by_project = deployers(boot[args.bootstrap_stack])
+        readers = previewers(boot[args.bootstrap_stack])
+        gcp_projects = {
+            stack: synth_mod.stack_config(project, stack)[0].get("gcp:project") for stack in stacks
+        }
         reports = [
-            check_stack(
-                stack,
-                snapshots[stack],
-                synth_mod.stack_config(project, stack)[0].get("gcp:project"),
-                by_project,
-            )
+            check_stack(stack, snapshots[stack], gcp_projects[stack], by_project)
             for stack in stacks
         ]
+        previews = {
+            stack: check_preview(stack, snapshots[stack], gcp_projects[stack], readers)
+            for stack in stacks
+        }
     except PermissionDataError as exc:
         raise UsageError(str(exc)) from None
     used = _usage(reports, by_project)
     if args.json:
-        sys.stdout.write(json.dumps(_as_json(reports, used), indent=2, sort_keys=True) + "\n")
+        doc = _as_json(reports, used, previews)
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(_as_text(reports, used))
-    return 1 if any(r.findings for r in reports) else 0
+        sys.stdout.write(_as_text(reports, used, previews))
+    failed = [r for r in [*reports, *previews.values()] if r.findings]
+    return 1 if failed else 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +121,9 @@ def _usage(reports: list[StackReport], by_project: dict[str, Deployer]) -> dict[
     return out
 
 
-def _as_text(reports: list[StackReport], used: dict[str, Usage]) -> str:
+def _as_text(
+    reports: list[StackReport], used: dict[str, Usage], previews: dict[str, StackReport]
+) -> str:
     lines = []
     for report in reports:
         who = f"deployer {report.member}" if report.member else "no deployer"
@@ -125,16 +141,34 @@ def _as_text(reports: list[StackReport], used: dict[str, Usage]) -> str:
             )
             for role in usage.unused:
                 lines.append(f"  least privilege: {role} gives nothing this stack needs")
+        preview = previews.get(report.stack)
+        if preview is not None and preview.project:
+            who = f"previewer {preview.member}" if preview.member else "no previewer"
+            verdict = (
+                "can preview, read-only"
+                if not preview.findings
+                else f"{len(preview.findings)} problem(s)"
+            )
+            lines.append(f"stack {report.stack} ({preview.project}, {who}): {verdict}")
+            lines.extend(f"  {f.line()}" for f in preview.findings)
+            lines.extend(f"  note: {n}" for n in preview.notes)
     return "\n".join(lines) + "\n"
 
 
-def _as_json(reports: list[StackReport], used: dict[str, Usage]) -> object:
+def _as_json(
+    reports: list[StackReport], used: dict[str, Usage], previews: dict[str, StackReport]
+) -> object:
     return {
         r.stack: {
             "project": r.project,
             "deployer": r.member,
             "problems": [f.line() for f in r.findings],
             "notes": r.notes,
+            "previewer": previews[r.stack].member if r.stack in previews else None,
+            "previewProblems": (
+                [f.line() for f in previews[r.stack].findings] if r.stack in previews else []
+            ),
+            "previewNotes": previews[r.stack].notes if r.stack in previews else [],
             **(
                 {"roles": used[r.stack].roles, "unused": used[r.stack].unused}
                 if r.stack in used

@@ -1,4 +1,5 @@
-"""The bootstrap program synthesized from bootstrap/Pulumi.org.yaml: state, keys, CI identities.
+"""The bootstrap program synthesized from bootstrap/Pulumi.org.yaml: state, keys, CI identities
+(a deployer and a read-only previewer per environment).
 
 Expected values are written out for the checked-in example stack file, so a change to what the
 program declares shows up here as a failing assertion naming the resource.
@@ -32,6 +33,10 @@ BOOTSTRAP_PROJECT = "acme-cp-bootstrap"
 PROJECTS = {"dev": "acme-cp-dev", "staging": "acme-cp-staging", "prod": "acme-cp-prod"}
 EMAIL = {env: f"acme-{env}-deployer@acme-cp-bootstrap.iam.gserviceaccount.com" for env in ENVS}
 DEPLOYER = {env: f"serviceAccount:{EMAIL[env]}" for env in ENVS}
+PREVIEWER_EMAIL = {
+    env: f"acme-{env}-previewer@acme-cp-bootstrap.iam.gserviceaccount.com" for env in ENVS
+}
+PREVIEWER = {env: f"serviceAccount:{PREVIEWER_EMAIL[env]}" for env in ENVS}
 RING = "projects/acme-cp-bootstrap/locations/europe-west1/keyRings/acme-prod-bootstrap-keys"
 STORAGE_KEY = f"{RING}/cryptoKeys/acme-prod-bootstrap-storage-cmek"
 POOL = (
@@ -43,6 +48,11 @@ PRINCIPALS = {
     "staging": f"{POOL}/attribute.repository/acme/controlplane-infra",
     "prod": f"{POOL}/attribute.repository_ref_environment/acme/controlplane-infra:"
     "refs/heads/main:prod",
+}
+# Previewers: only pull-request jobs in the GitHub environment preview-<env>, on any branch.
+PREVIEW_PRINCIPALS = {
+    env: f"{POOL}/attribute.repository_environment/acme/controlplane-infra:preview-{env}"
+    for env in ENVS
 }
 ENCRYPT_DECRYPT = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 DECRYPT = "roles/cloudkms.cryptoKeyDecrypter"
@@ -58,6 +68,16 @@ DEPLOYER_ROLES = {
     "roles/cloudkms.admin",
     "roles/serviceusage.serviceUsageConsumer",
     "roles/resourcemanager.projectIamAdmin",
+}
+PREVIEWER_ROLES = {
+    "roles/iam.securityReviewer",
+    "roles/run.viewer",
+    "roles/secretmanager.viewer",
+    "roles/pubsub.viewer",
+    "roles/logging.viewer",
+    "roles/storage.bucketViewer",
+    "roles/cloudscheduler.viewer",
+    "roles/cloudkms.viewer",
 }
 DAYS = 86_400
 STATE_BUCKET = "acme-prod-bootstrap-state"
@@ -141,6 +161,19 @@ def test_storage_cmek_key_exists_rotates_and_is_granted_before_the_buckets(
         assert grant["urn"] in bucket["dependencies"], bucket["urn"]
 
 
+def test_no_bootstrap_module_types_a_service_agent_address():
+    """The Cloud Storage agent comes from the provider's lookup, which also creates it: an
+    address typed from the project number names an agent that may not exist yet."""
+    pattern = re.compile(r"service-\{|gs-project-accounts")
+    found = [
+        f"{path.name}:{n}"
+        for path in sorted(BOOTSTRAP.glob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []
+
+
 def test_state_bucket_policy_is_operators_plus_each_deployer_on_its_own_stack(
     bootstrap_snapshot,
 ):
@@ -151,7 +184,9 @@ def test_state_bucket_policy_is_operators_plus_each_deployer_on_its_own_stack(
     assert unconditional == [{"role": "roles/storage.objectAdmin", "members": [OPERATORS]}]
     conditional = [b for b in bindings if "condition" in b]
     members = sorted(m for b in conditional for m in b["members"])
-    assert members == sorted(DEPLOYER[e] for e in ENVS for _ in range(3))
+    assert members == sorted(
+        [DEPLOYER[e] for e in ENVS for _ in range(3)] + [PREVIEWER[e] for e in ENVS]
+    )
     for env in ENVS:
         mine = {b["role"]: b for b in conditional if b["members"] == [DEPLOYER[env]]}
         assert sorted(mine) == [
@@ -180,6 +215,20 @@ def test_state_bucket_policy_is_operators_plus_each_deployer_on_its_own_stack(
             f"{objects}.pulumi/history/controlplane/{env}/",
             f"{objects}.pulumi/backups/controlplane/{env}/",
         ], env
+        # The previewer reads every object of its stack (the checkpoint too) and writes none.
+        [preview] = [b for b in conditional if b["members"] == [PREVIEWER[env]]]
+        assert preview["role"] == "roles/storage.objectViewer", env
+        assert preview["condition"]["title"] == f"{env}-state-preview", env
+        assert _quoted(preview["condition"]["expression"]) == [
+            "projects/_/buckets/acme-prod-bootstrap-state",
+            f"{objects}.pulumi/meta.yaml",
+            f"{objects}.pulumi/stacks/controlplane/{env}.json",
+            f"{objects}.pulumi/stacks/controlplane/{env}.pulumi-tags",
+            f"{objects}.pulumi/locks/organization/controlplane/{env}/",
+            f"{objects}.pulumi/journal/controlplane/{env}/",
+            f"{objects}.pulumi/history/controlplane/{env}/",
+            f"{objects}.pulumi/backups/controlplane/{env}/",
+        ], env
 
 
 def _quoted(expression: str) -> list[str]:
@@ -196,7 +245,7 @@ def test_no_deployer_condition_reaches_another_environments_state(bootstrap_snap
         if "condition" not in binding:
             continue
         [member] = binding["members"]
-        [env] = [e for e in ENVS if DEPLOYER[e] == member]
+        [env] = [e for e in ENVS if member in (DEPLOYER[e], PREVIEWER[e])]
         for other in set(ENVS) - {env}:
             for path in (
                 *state_paths("controlplane", other).mutable,
@@ -274,10 +323,11 @@ def test_each_stack_secrets_key_rotates_quarterly_and_has_exact_members(bootstra
         assert key["protect"] is True, key["urn"]
         assert key["inputs"]["deletionPolicy"] == "PREVENT", key["urn"]
         assert key["inputs"]["labels"]["serves"] == env, key["urn"]
-        # Operators create each stack's data key; that environment's CI only unwraps it.
+        # Operators create each stack's data key; that environment's CI (its deployer and its
+        # previewer, which reads the stack's config secrets) only unwraps it.
         assert _as_map(policy_bindings(policies[key_id])) == {
             ENCRYPT_DECRYPT: [OPERATORS],
-            DECRYPT: [DEPLOYER[env]],
+            DECRYPT: [DEPLOYER[env], PREVIEWER[env]],
         }, policies[key_id]["urn"]
     bootstrap_key = f"{RING}/cryptoKeys/acme-prod-bootstrap-secrets"
     assert keys[bootstrap_key]["protect"] is True
@@ -298,11 +348,13 @@ def test_every_key_has_one_authoritative_policy_and_no_other_grant(bootstrap_sna
     ]
     assert other_key_grants == []
     # The state keys live in the bootstrap project: no project-wide KMS role there. A deployer
-    # administers the CMEK keys of its own environment's project only.
+    # administers the CMEK keys of its own environment's project only; a previewer sees them.
     for member in resources_of(bootstrap_snapshot, PROJECT_MEMBER):
         if member["inputs"]["role"].startswith("roles/cloudkms."):
             assert member["inputs"]["project"] != "acme-cp-bootstrap", member["urn"]
-            assert member["inputs"]["role"] == "roles/cloudkms.admin", member["urn"]
+            previewer = member["inputs"]["member"] in PREVIEWER.values()
+            expected = "roles/cloudkms.viewer" if previewer else "roles/cloudkms.admin"
+            assert member["inputs"]["role"] == expected, member["urn"]
 
 
 # --- workload identity federation -------------------------------------------------------------
@@ -331,14 +383,33 @@ def test_each_deployer_is_impersonable_only_by_its_principal_set(bootstrap_snaps
     policies = {
         p["inputs"]["serviceAccountId"]: p for p in resources_of(bootstrap_snapshot, ACCOUNT_POLICY)
     }
-    assert len(policies) == 3
+    assert len(policies) == 6
     for env in ENVS:
         sa = f"projects/{BOOTSTRAP_PROJECT}/serviceAccounts/{EMAIL[env]}"
         assert policy_bindings(policies[sa]) == [
             {"role": "roles/iam.workloadIdentityUser", "members": [PRINCIPALS[env]]}
         ], env
+        sa = f"projects/{BOOTSTRAP_PROJECT}/serviceAccounts/{PREVIEWER_EMAIL[env]}"
+        assert policy_bindings(policies[sa]) == [
+            {"role": "roles/iam.workloadIdentityUser", "members": [PREVIEW_PRINCIPALS[env]]}
+        ], env
     accounts = sorted(a["inputs"]["accountId"] for a in resources_of(bootstrap_snapshot, ACCOUNT))
-    assert accounts == ["acme-dev-deployer", "acme-prod-deployer", "acme-staging-deployer"]
+    deployer_accounts = [a for a in accounts if a.endswith("-deployer")]
+    assert deployer_accounts == ["acme-dev-deployer", "acme-prod-deployer", "acme-staging-deployer"]
+    assert sorted(set(accounts) - set(deployer_accounts)) == [
+        "acme-dev-previewer",
+        "acme-prod-previewer",
+        "acme-staging-previewer",
+    ]
+
+
+def test_no_deployer_trusts_a_preview_environment_and_no_previewer_a_deploy_one():
+    # A pull-request job runs in preview-<env>; none of those may become a deployer, and a
+    # previewer trusts its own preview environment only, never main's deploy gate.
+    for env in ENVS:
+        assert "preview-" not in PRINCIPALS[env], env
+        assert PREVIEW_PRINCIPALS[env].endswith(f":preview-{env}"), env
+        assert PREVIEW_PRINCIPALS[env] not in PRINCIPALS.values(), env
 
 
 def test_prod_principal_needs_the_protected_branch_and_the_prod_environment():
@@ -359,7 +430,7 @@ def test_prod_principal_needs_the_protected_branch_and_the_prod_environment():
 
 def test_each_deployer_holds_roles_only_on_its_own_project(bootstrap_snapshot):
     members = resources_of(bootstrap_snapshot, PROJECT_MEMBER)
-    assert len(members) == 3 * len(DEPLOYER_ROLES)
+    assert len(members) == 3 * len(DEPLOYER_ROLES) + 3 * len(PREVIEWER_ROLES)
     for env in ENVS:
         mine = [m for m in members if m["inputs"]["member"] == DEPLOYER[env]]
         assert {m["inputs"]["project"] for m in mine} == {PROJECTS[env]}, env
@@ -375,13 +446,21 @@ def test_each_deployer_holds_roles_only_on_its_own_project(bootstrap_snapshot):
                 assert "roles/iam.serviceAccountUser" not in expression, m["urn"]
             else:
                 assert "condition" not in m["inputs"], m["urn"]
+        previews = [m for m in members if m["inputs"]["member"] == PREVIEWER[env]]
+        assert {m["inputs"]["project"] for m in previews} == {PROJECTS[env]}, env
+        assert {m["inputs"]["role"] for m in previews} == PREVIEWER_ROLES, env
+        for m in previews:
+            assert "condition" not in m["inputs"], m["urn"]
+    # Nothing else holds a role on any project.
+    assert {m["inputs"]["member"] for m in members} == {*DEPLOYER.values(), *PREVIEWER.values()}
 
 
 def test_a_deployer_appears_in_no_grant_of_another_environment(bootstrap_snapshot):
     for res in bootstrap_snapshot["resources"]:
         text = str(res["inputs"])
         for env in ENVS:
-            if EMAIL[env] not in text or res["type"] in (ACCOUNT, BUCKET_POLICY):
+            mentioned = EMAIL[env] in text or PREVIEWER_EMAIL[env] in text
+            if not mentioned or res["type"] in (ACCOUNT, BUCKET_POLICY):
                 continue
             others = [PROJECTS[o] for o in ENVS if o != env] + [
                 f"acme-{o}-stack-secrets" for o in ENVS if o != env
@@ -453,6 +532,7 @@ def test_components_group_their_children(bootstrap_snapshot):
 def test_physical_names_fit_gcp_limits_for_the_longest_org():
     names = physical_names("abcdefghij")
     assert max(len(n) for n in names.deployers.values()) <= 30
+    assert max(len(n) for n in names.previewers.values()) <= 30
     assert len(names.pool) <= 32 and len(names.provider) <= 32
 
 
@@ -472,6 +552,9 @@ def test_outputs_name_what_the_program_declares(bootstrap_snapshot):
     assert out["backendUrl"] == "gs://acme-prod-bootstrap-state"
     assert out["stateBucket"] == "acme-prod-bootstrap-state"
     assert out["deployers"] == EMAIL
+    assert out["previewers"] == PREVIEWER_EMAIL
+    declared = {a["inputs"]["accountId"] for a in resources_of(bootstrap_snapshot, ACCOUNT)}
+    assert {e.split("@")[0] for e in out["previewers"].values()} <= declared
     [provider] = resources_of(bootstrap_snapshot, PROVIDER)
     assert out["workloadIdentityProvider"] == (
         "projects/123456789012/locations/global/workloadIdentityPools/"

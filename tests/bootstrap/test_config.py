@@ -53,6 +53,7 @@ def test_the_checked_in_stack_file_is_valid():
     assert cfg.environments.prod.github.environment == "prod"
     assert cfg.environments.dev.github.ref is None
     assert cfg.noncurrent_version_days == 180
+    assert "roles/iam.securityReviewer" in cfg.previewer_roles
 
 
 BAD: dict[str, tuple[dict[str, str], list[str]]] = {
@@ -127,6 +128,29 @@ BAD: dict[str, tuple[dict[str, str], list[str]]] = {
             P + NS + 'grantableRoles: found ["roles/run.invoker", "roles/iam.serviceAccountUser"]'
             ", expected roles/iam.serviceAccountUser would let the grantee act as the "
             "environment's service accounts; remove it from grantableRoles"
+        ],
+    ),
+    "previewer_primitive_viewer": (
+        _with(previewerRoles=["roles/viewer"]),
+        [
+            P + NS + 'previewerRoles: found ["roles/viewer"], expected '
+            "predefined roles instead of the primitive roles/viewer (e.g. roles/run.admin)"
+        ],
+    ),
+    "previewer_impersonation": (
+        _with(previewerRoles=["roles/run.viewer", "roles/iam.serviceAccountUser"]),
+        [
+            P + NS + 'previewerRoles: found ["roles/run.viewer", "roles/iam.serviceAccountUser"]'
+            ", expected roles/iam.serviceAccountUser would let the grantee act as the "
+            "environment's service accounts; remove it from previewerRoles"
+        ],
+    ),
+    "previewer_escalating_role": (
+        _with(previewerRoles=["roles/iam.serviceAccountTokenCreator"]),
+        [
+            P + NS + 'previewerRoles: found ["roles/iam.serviceAccountTokenCreator"], expected '
+            "roles/iam.serviceAccountTokenCreator lets its holder change IAM or mint "
+            "credentials; project IAM changes are granted only through grantableRoles"
         ],
     ),
     "custom_role": (

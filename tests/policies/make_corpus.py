@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from preflight.snapshot import DRY_RUN_KEY, UNKNOWN
 from tests.support.policies import PROJECT, make_resource
 from tests.support.policies_alerting import escalation_inputs, monitor_inputs, observability
 
@@ -304,6 +305,17 @@ def _unreachable_probe(snapshot: dict[str, Any]) -> None:
     test["propertyDependencies"] = {"requestDefinition": [agent]}
 
 
+def _unknown_member_from_a_secret(snapshot: dict[str, Any]) -> None:
+    """A preview of a new stack where an accessor's member is built from a secret's output: no
+    service account of the stack explains it, so the member stays undecided."""
+    snapshot[DRY_RUN_KEY] = True
+    secret = _named(snapshot, "vault-gemini-api-key")
+    grant = _named(snapshot, "vault-gemini-api-key-agent")
+    grant["inputs"]["member"] = UNKNOWN
+    grant["propertyDependencies"] = {"member": [secret["urn"]]}
+    grant["dependencies"] = [secret["urn"]]
+
+
 def _query(slug: str) -> str:
     query: str = monitor_inputs("prod", slug)["query"]
     return query
@@ -340,6 +352,7 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
     "iam-serviceaccount-disallow-keys": _add_member(
         "gcp:serviceaccount/key:Key", "agent-sa-key", {"serviceAccountId": "acme-prod-agent-sa"}
     ),
+    "iam-principal-enforce-stack-service-accounts": _unknown_member_from_a_secret,
     "iam-cloudrun-enforce-dedicated-service-account": _set(
         "agent-service", "template.serviceAccount", None
     ),

@@ -3,7 +3,9 @@
 ``corpus/<policy-name>[--<variant>].json`` is the compliant prod baseline with one insecure
 change (see make_corpus.py). Under ``policies/config/prod.json`` the named policy must reject it
 with mandatory enforcement, and no other policy may report anything: the baseline is clean, so
-any other diagnostic is a false positive. An entry with its own config,
+any other diagnostic is a false positive. A preview entry (``"dryRun": true``) holds a value
+unknown until apply that its policy cannot resolve: the policy must answer that it cannot decide
+during preview, never pass it. An entry with its own config,
 ``corpus/config/<name>.json``, is checked with that instead: the change freeze is mandatory only
 in the prod deploy config, and broken only by a time inside the freeze.
 """
@@ -17,7 +19,7 @@ import pytest
 
 from policies._lib.registry import collect
 from preflight.analyzer.config import load_policy_pack_config, reconcile
-from preflight.snapshot import validate
+from preflight.snapshot import DRY_RUN_KEY, validate
 
 HERE = Path(__file__).resolve().parent
 CORPUS = sorted((HERE / "corpus").glob("*.json"))
@@ -55,6 +57,14 @@ def test_corpus_snapshot_is_rejected_by_its_policy_only(pack_host, path):
     policy = path.stem.split("--")[0]
     result = check_file(pack_host, path, "prod", config_for(path, "prod"))
     assert result.violations, f"{path.name}: nothing rejected it"
+    if json.loads(path.read_text()).get(DRY_RUN_KEY):
+        # A preview entry: what its policy must not do is pass a value unknown until apply; the
+        # runtime reports that it cannot decide (advisory), and nothing else may report.
+        assert [(v.policy_name, v.enforcement_level) for v in result.violations] == [
+            (policy, "advisory")
+        ]
+        assert result.violations[0].message.startswith(f"can't run policy '{policy}' ")
+        return
     assert {(v.policy_name, v.enforcement_level) for v in result.violations} == {
         (policy, "mandatory")
     }

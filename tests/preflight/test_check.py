@@ -156,13 +156,24 @@ def test_whole_corpus_in_one_pack_process(capsys, monkeypatch):
     code, out, _ = run(capsys, *argv, "--json")
     assert code == 1
     assert len(launched) == 1
-    stacks = json.loads(out)["stacks"]
-    assert len(stacks) == len(corpus)
-    for path, stack in zip(corpus, stacks, strict=True):
+    document = json.loads(out)
+    previews = [path for path in corpus if json.loads(path.read_text()).get("dryRun")]
+    updates = [path for path in corpus if path not in previews]
+    stacks = document["stacks"]
+    assert len(stacks) == len(updates)
+    for path, stack in zip(updates, stacks, strict=True):
         expected = path.stem.split("--")[0]
         assert {(v["policyName"], v["enforcementLevel"]) for v in stack["violations"]} == {
             (expected, "mandatory")
         }
+    # A preview entry is reported beside, with the one policy that cannot decide.
+    assert len(document["preview"]["stacks"]) == len(previews) >= 1
+    for path, stack in zip(previews, document["preview"]["stacks"], strict=True):
+        expected = path.stem.split("--")[0]
+        assert [(v["policyName"], v["enforcementLevel"]) for v in stack["violations"]] == [
+            (expected, "advisory")
+        ]
+        assert stack["undecided"] == 1
 
 
 def test_pack_is_launched_as_the_cli_launches_it(capsys, monkeypatch):
@@ -224,11 +235,11 @@ def test_stacks_are_synthesized_then_checked(capsys, monkeypatch, host):
         return {s: json.loads((BASELINE / f"{s}.json").read_text()) for s in stacks}
 
     monkeypatch.setattr(synth, "synthesize", synthesize)
-    code, out, _ = run(capsys, "--all", "--json", host=host)
+    code, out, _ = run(capsys, "--all", "--json", "--mode", "update", host=host)
     assert calls == [(["dev", "staging", "prod"], check.ROOT)]
     assert code == 0
     assert [s["stack"] for s in json.loads(out)["stacks"]] == ["dev", "staging", "prod"]
-    code, out, _ = run(capsys, "--stack", "staging", host=host)
+    code, out, _ = run(capsys, "--stack", "staging", "--mode", "update", host=host)
     assert calls[-1] == (["staging"], check.ROOT)
     assert out.startswith("staging: 29 resources checked")
 
@@ -238,13 +249,48 @@ def test_program_stacks_are_checked(capsys, host, snapshots, monkeypatch):
     from preflight import synth
 
     monkeypatch.setattr(synth, "synthesize", lambda stacks, project_dir, progress=None: snapshots)
-    code, out, _ = run(capsys, "--all", "--json", host=host)
+    code, out, _ = run(capsys, "--all", "--json", "--mode", "update", host=host)
     document = json.loads(out)
     assert [s["stack"] for s in document["stacks"]] == ["dev", "staging", "prod"]
     for stack in document["stacks"]:
         assert stack["resources"] == len(snapshots[stack["stack"]]["resources"])
         assert stack["policyConfig"] == f"policies/config/{stack['stack']}.json"
     assert code == (0 if document["passed"] else 1)
+
+
+def test_program_stacks_previewed_as_new_stacks_leave_no_policy_undecided(
+    capsys, host, snapshots, preview_snapshots, monkeypatch
+):
+    """The first `pulumi preview` of each stack: every principal policy can decide."""
+    from preflight import synth
+
+    def synthesize(stacks, project_dir, progress=None, mode="update"):
+        return preview_snapshots if mode == "preview" else snapshots
+
+    monkeypatch.setattr(synth, "synthesize", synthesize)
+    code, out, _ = run(capsys, "--all", "--json", host=host)
+    document = json.loads(out)
+    assert [s["stack"] for s in document["stacks"]] == ["dev", "staging", "prod"]
+    previews = document["preview"]["stacks"]
+    assert [(s["stack"], s["undecided"], s["advisory"]) for s in previews] == [
+        ("dev", 0, 0),
+        ("staging", 0, 0),
+        ("prod", 0, 0),
+    ]
+    assert document["passed"] is document["preview"]["passed"] is True
+    assert code == 0
+    code, out, _ = run(capsys, "--stack", "prod", host=host)
+    assert out.splitlines()[-1] == (
+        "prod (preview): ok: 0 mandatory, 0 advisory violation(s), 0 undecided until apply"
+    )
+
+
+def test_update_mode_json_keeps_its_layout(capsys, host, snapshots, monkeypatch):
+    from preflight import synth
+
+    monkeypatch.setattr(synth, "synthesize", lambda stacks, project_dir, progress=None: snapshots)
+    _, out, _ = run(capsys, "--all", "--json", "--mode", "update", host=host)
+    assert set(json.loads(out)) == {"policyPack", "passed", "stacks"}
 
 
 # -- usage and config errors: exit 2, one line ------------------------------------------------
@@ -309,7 +355,8 @@ def test_malformed_snapshot(capsys, host, tmp_path, document, problem):
 
 
 def test_stack_without_a_config_file(capsys, host, tmp_path):
-    snapshot = json.loads((BASELINE / "prod.json").read_text())
+    text = (BASELINE / "prod.json").read_text().replace("urn:pulumi:prod::", "urn:pulumi:qa::")
+    snapshot = json.loads(text)
     snapshot["stack"] = "qa"
     path = tmp_path / "qa.json"
     path.write_text(json.dumps(snapshot))
@@ -319,6 +366,48 @@ def test_stack_without_a_config_file(capsys, host, tmp_path):
         "preflight: error: no policy config for stack 'qa' (policies/config/qa.json; have: dev, "
         "org, prod, prod-deploy, staging): pass --policy-config FILE"
     )
+
+
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [
+        (
+            "dev",
+            "says stack 'dev' but its resources belong to prod: check it with that stack's "
+            "config (--policy-config policies/config/<stack>.json)",
+        ),
+        (
+            "/tmp/lax",
+            "its 'stack' '/tmp/lax' is not a stack name: pass --policy-config FILE",
+        ),
+        (
+            "../config/dev",
+            "its 'stack' '../config/dev' is not a stack name: pass --policy-config FILE",
+        ),
+    ],
+)
+def test_a_snapshot_cannot_pick_a_laxer_config(capsys, host, tmp_path, stack, expected):
+    """The snapshot file is input: its own 'stack' field must not steer which config judges it
+    (dev makes the security policies advisory; a path would load any JSON as the config)."""
+    snapshot = json.loads((BASELINE / "prod.json").read_text())
+    snapshot["stack"] = stack
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(snapshot))
+    code, out, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert out == ""
+    assert error_line(err) == f"preflight: error: {path}: {expected}"
+
+
+def test_relabelled_environment_is_refused(capsys, host, tmp_path):
+    text = (BASELINE / "prod.json").read_text().replace("urn:pulumi:prod::", "urn:pulumi:dev::")
+    snapshot = json.loads(text)
+    snapshot["stack"] = "dev"
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(snapshot))
+    code, _, err = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 2
+    assert "says stack 'dev' but its resources belong to prod" in error_line(err)
 
 
 def test_missing_policy_config_file(capsys, tmp_path):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 from preflight.cli import ROOT
+from preflight.snapshot import DRY_RUN_KEY, UNKNOWN
 from preflight.synth import dumps
 from tests.support.snapshots import resources_of
 
@@ -98,3 +100,61 @@ def test_unknown_stack_is_a_usage_error() -> None:
     assert proc.stderr.strip().splitlines()[-1] == (
         "preflight: error: unknown stack 'qa': no Pulumi.qa.yaml (stacks: dev, staging, prod)"
     )
+
+
+# -- preview of a new stack ----------------------------------------------------------------------
+
+
+def _unknown_paths(value: Any, path: str = "") -> list[str]:
+    if value == UNKNOWN:
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _unknown_paths(v, f"{path}.{k}".lstrip("."))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unknown_paths(v, f"{path}[{i}]")]
+    return []
+
+
+def test_update_snapshot_has_no_unknowns_and_every_custom_resource_an_id(snapshots) -> None:
+    snap = snapshots["prod"]
+    assert DRY_RUN_KEY not in snap
+    for res in snap["resources"]:
+        assert _unknown_paths(res["inputs"]) == [], res["urn"]
+        assert (res["id"] is not None) == res["custom"], res["urn"]
+
+
+def test_preview_snapshot_has_no_ids_and_unknown_computed_outputs(
+    snapshots, preview_snapshots
+) -> None:
+    update, preview = snapshots["prod"], preview_snapshots["prod"]
+    assert preview[DRY_RUN_KEY] is True
+    assert [r["urn"] for r in preview["resources"]] == [r["urn"] for r in update["resources"]]
+    assert all(r["id"] is None for r in preview["resources"])
+    by_urn = {r["urn"]: r for r in preview["resources"]}
+    for res in preview["resources"]:
+        for path in _unknown_paths(res["inputs"]):
+            # Every unknown is built from another resource's output, as the engine records it.
+            key = path.split(".")[0].split("[")[0]
+            assert res["propertyDependencies"].get(key), (res["urn"], path)
+    members = resources_of(preview, "gcp:secretmanager/secretIamMember:SecretIamMember")
+    assert members and all(m["inputs"]["member"] == UNKNOWN for m in members)
+    for member in members:
+        sources = {by_urn[u]["type"] for u in member["propertyDependencies"]["member"]}
+        assert sources == {"gcp:serviceaccount/account:Account"}, member["urn"]
+    # Literal inputs keep their values.
+    access = [
+        m
+        for m in resources_of(preview, "gcp:projects/iAMMember:IAMMember")
+        if ":access:" in m["parent"]
+    ]
+    assert {m["inputs"]["member"] for m in access} == ACCESS["prod"]
+
+
+def test_preview_mode_on_the_command_line() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "preflight", "synth", "--stack", "dev", "--mode", "preview"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert json.loads(out)[DRY_RUN_KEY] is True

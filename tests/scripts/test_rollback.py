@@ -3,7 +3,6 @@ repository, and a Pulumi CLI double that records every command line and working 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -18,6 +17,7 @@ import pytest
 
 from tests.support import fake_pulumi
 from tests.support.git import git
+from tests.support.scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rollback.py"
 
@@ -126,16 +126,6 @@ def assert_no_worktree_left(world: dict[str, Any]) -> None:
         f"worktree {world['repo']}"
     ]
     assert list(world["tmp"].iterdir()) == []
-
-
-def load_script() -> Any:
-    """scripts/rollback.py as a module (it is a script, not part of a package)."""
-    spec = importlib.util.spec_from_file_location("rollback_script", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["rollback_script"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 HISTORY_CALL = [
@@ -429,8 +419,30 @@ def test_missing_cli_and_bad_arguments_are_usage_errors(world: dict[str, Any]) -
     )
 
 
+def test_lists_history_as_json_when_asked(world: dict[str, Any]) -> None:
+    done = run(world, "--stack", "prod", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)
+    assert [u["version"] for u in listed[:3]] == [7, 6, 5]
+    assert listed[0]["result"] == "succeeded"
+    assert listed[0]["commit"] == world["commits"][2]
+    assert listed[0]["commitInRepository"] is True
+    assert listed[1]["result"] == "failed"
+    assert set(listed[0]) == {
+        "version",
+        "kind",
+        "result",
+        "started",
+        "finished",
+        "commit",
+        "commitInRepository",
+        "dirty",
+        "message",
+    }
+
+
 def test_parse_history_reads_the_cli_shape_and_never_keeps_config() -> None:
-    module = load_script()
+    module = load_script("rollback")
     text = textwrap.dedent(
         """
         [{"version": 3, "kind": "update", "startTime": "2025-06-08T10:00:00.000Z",
@@ -450,7 +462,7 @@ def test_parse_history_reads_the_cli_shape_and_never_keeps_config() -> None:
 
 
 def test_every_rollback_command_in_the_docs_and_workflows_parses() -> None:
-    module = load_script()
+    module = load_script("rollback")
     root = SCRIPT.parents[1]
     sources = [
         root / "docs" / "runbooks" / "rollback.md",

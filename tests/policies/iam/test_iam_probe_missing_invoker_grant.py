@@ -1,10 +1,11 @@
-"""CP-IAM-005 iam-probe-missing-invoker-grant (stack policy)."""
+"""CP-IAM-006 iam-probe-missing-invoker-grant (stack policy)."""
 
 from __future__ import annotations
 
 import pytest
 
 from policies.iam.iam_probe_missing_invoker_grant import META
+from preflight.snapshot import UNKNOWN
 from tests.support.policies import message_for
 
 NAME = META.name
@@ -164,3 +165,52 @@ def test_scheduler_job_with_oidc_token_of_a_granted_account_passes(analyze, make
     assert analyze([service, sa, grant(make, service, on=sa), job]).of(NAME) == []
     bare = depend(make(JOB, "nightly", {"httpTarget": {"uri": URI}}), "httpTarget", service)
     assert len(analyze([service, sa, grant(make, service, on=sa), bare]).of(NAME)) == 1
+
+
+# -- preview of a new stack: ids, e-mails and grant targets are unknown ---------------------------
+
+PREVIEW = (
+    f"can't run policy '{NAME}' from policy pack 'controlplane-policies@v0.0.1' during preview: "
+)
+
+
+def preview_case(make, member_from):
+    """The private-location setup as the first preview sends it: the test's location id, the
+    grant's service name and member are unknown, known only by what they are built from."""
+    service, sa, pl = agent(make), account(make), location(make)
+    test = synthetic(make, service, [pl])
+    test["inputs"]["locations"] = [UNKNOWN]
+    invoker = grant(make, service, member=UNKNOWN, on=member_from(sa))
+    invoker["inputs"]["name"] = UNKNOWN
+    return service, sa, pl, invoker, test
+
+
+def test_preview_decides_from_what_the_unknowns_are_built_from(analyze, make):
+    resources = preview_case(make, lambda sa: sa)
+    assert analyze(list(resources)).of(NAME) == []
+
+
+def test_preview_grant_to_another_account_is_rejected(analyze, make):
+    # Planted fault: the only invoker grant is built from the frontend's account, not the runner's.
+    frontend = make(ACCOUNT, "acme-prod-frontend-sa", {"accountId": "acme-prod-fe", "project": "p"})
+    *resources, test = preview_case(make, lambda _sa: frontend)
+    checked = analyze([frontend, *resources, test])
+    assert [urn for urn, _ in checked.of(NAME)] == [test["urn"]]
+    assert "holds no roles/run.invoker on it" in checked.of(NAME)[0][1]
+    assert checked.levels(NAME) == ["mandatory"]
+
+
+def test_preview_grant_built_from_something_else_stays_undecided(analyze, make):
+    # Planted fault: a member built from a secret's output could be anyone, the runner included.
+    secret = make("gcp:secretmanager/secret:Secret", "odd", {"secretId": "odd"})
+    *resources, test = preview_case(make, lambda _sa: secret)
+    checked = analyze([secret, *resources, test])
+    assert checked.of(NAME) == [
+        (
+            "",
+            PREVIEW + "1 probe(s) call a Cloud Run service whose invoker grants can't be known "
+            "during preview: acme-prod-synthetics-sse as private location acme-prod-synthetics "
+            f"(account {RUNNER_ID}) on acme-prod-agent",
+        )
+    ]
+    assert checked.levels(NAME) == ["advisory"]
