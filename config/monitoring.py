@@ -10,10 +10,18 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from config.base import Model
-from config.common import MetricName, Window, alias, num, shorter_than, window_minutes
+from config.common import (
+    MetricName,
+    PinnedImage,
+    Window,
+    alias,
+    num,
+    shorter_than,
+    window_minutes,
+)
 from controlplane.playbook import PLAYBOOK, Severity
 
 TagValue = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,99}$")]
@@ -176,13 +184,40 @@ class Alerts(Model):
         return alert
 
 
+class PrivateLocation(Model):
+    """A Datadog synthetics private location run inside the environment (docs/synthetics.md).
+
+    Its workers run as a Cloud Run worker pool under their own service account, which holds
+    ``roles/run.invoker`` on the agent; each test first asks the metadata server for an ID
+    token of that account, then calls the agent with it.
+    """
+
+    image: PinnedImage = Field(
+        description="The worker image (datadog/synthetics-private-location-worker), pinned by "
+        "digest or an immutable tag."
+    )
+    workers: int = Field(
+        2, ge=1, le=10, description="Worker instances (more than one survives a restart)."
+    )
+    cpu: Literal["1", "2", "4"] = Field("1", description="CPU of each worker.")
+    memory: Literal["512Mi", "1Gi", "2Gi", "4Gi"] = Field(
+        "1Gi", description="Memory of each worker."
+    )
+
+
 class SyntheticsSettings(Model):
     """Synthetic API tests of the agent's SSE endpoint and Composio check (playbook §3)."""
 
+    private_location: PrivateLocation | None = Field(
+        None,
+        description="Run the tests from a private location inside the environment, the only "
+        "runner that can invoke a non-public agent; without it the tests run from `locations`.",
+    )
     locations: list[SyntheticsLocation] = Field(
         ["aws:eu-central-1", "aws:us-east-1"],
         min_length=1,
-        description="Datadog locations the tests run from.",
+        description="Datadog managed locations the tests run from when there is no "
+        "privateLocation (they reach only a public agent).",
     )
     tick_every_seconds: int = Field(300, ge=30, le=604800, description="Run interval.")
     base_url: HttpsUrl | None = Field(
@@ -218,10 +253,31 @@ class SyntheticsSettings(Model):
     @field_validator("min_location_failed")
     @classmethod
     def _reachable(cls, count: int, info: ValidationInfo) -> int:
+        if info.data.get("private_location") is not None:
+            if count != 1:
+                raise ValueError(
+                    "1: the tests run from one location, the private location (remove "
+                    "minLocationFailed)"
+                )
+            return count
         locations = info.data.get("locations")
         if locations is not None and count > len(locations):
             raise ValueError(f"at most the number of locations ({len(locations)})")
         return count
+
+    @model_validator(mode="after")
+    def _one_runner(self) -> SyntheticsSettings:
+        if self.private_location is not None and "locations" in self.model_fields_set:
+            raise ValueError(
+                "locations: remove it when privateLocation is set; the tests run from the "
+                "private location only (managed locations cannot invoke a non-public agent)"
+            )
+        return self
+
+    @property
+    def managed_locations(self) -> list[str]:
+        """The managed locations the tests run from (none with a private location)."""
+        return [] if self.private_location is not None else list(self.locations)
 
 
 class MonitoringSection(Model):

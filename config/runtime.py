@@ -30,7 +30,7 @@ from config.base import Model, Problem
 from config.common import Located, raise_at
 from config.logging import LoggingSpec
 from config.maintenance import MaintenanceSpec
-from config.secrets import MAINTENANCE_READER, SecretSpec
+from config.secrets import MAINTENANCE_READER, SYNTHETICS_READER, SecretSpec
 from config.services import ServiceSpec
 from config.vault import VaultSpec
 
@@ -65,9 +65,9 @@ class RuntimeSections(Model):
     def _service_names(cls, services: dict[str, ServiceSpec]) -> dict[str, ServiceSpec]:
         problems: list[Located] = []
         for name in services:
-            if name == MAINTENANCE_READER:
+            if name in (MAINTENANCE_READER, SYNTHETICS_READER):
                 problems.append(
-                    ((name,), name, f"another name: {name!r} is the maintenance jobs' reader")
+                    ((name,), name, f"another name: {name!r} is a reserved secret reader")
                 )
             elif not _SERVICE_RE.match(name):
                 problems.append(
@@ -98,13 +98,14 @@ class RuntimeSections(Model):
             if problems:
                 raise_at("secrets", problems)
             return secrets
-        readers = [*sorted(services), MAINTENANCE_READER]
+        readers = [*sorted(services), MAINTENANCE_READER, SYNTHETICS_READER]
         # env var -> where it is already defined, per reader
         defined: dict[str, dict[str, str]] = {
             name: {var: f"services.{name}.env" for var in spec.env}
             for name, spec in services.items()
         }
         defined[MAINTENANCE_READER] = {}
+        defined[SYNTHETICS_READER] = {}
         for i, secret in enumerate(secrets):
             for j, reader in enumerate(secret.readers):
                 if reader not in defined:
@@ -135,7 +136,7 @@ class RuntimeSections(Model):
 
     def readers(self) -> list[str]:
         """Every reader name a catalogue entry may use."""
-        return [*sorted(self.services), MAINTENANCE_READER]
+        return [*sorted(self.services), MAINTENANCE_READER, SYNTHETICS_READER]
 
     def secret_config_keys(self) -> list[str]:
         """Full ``controlplane:<key>`` names of the secret config keys the catalogue reads."""

@@ -23,6 +23,10 @@ EnvVarName = Annotated[
 MAINTENANCE_READER = "maintenance"
 """Reader name of the maintenance jobs' service account in ``secrets[].readers``."""
 
+SYNTHETICS_READER = "synthetics"
+"""Reader name of the synthetics private location worker's service account: it reads the
+worker's configuration (``monitoring.synthetics.privateLocation``)."""
+
 SECRET_CONFIG_KEYS: dict[str, str] = {
     "composioApiKey": "Composio API key (agent tool calls, weekly toolkit sync)",
     "geminiApiKey": "Gemini API key (agent planning, library re-embedding)",

@@ -129,8 +129,9 @@ RULES: tuple[Rule, ...] = (
         "composio-connectivity",
         3,
         "ensure health checks cover SSE endpoints and Composio connectivity",
-        config=("monitoring.synthetics",),
-        declared_by=("components/synthetics.py",),
+        config=("monitoring.synthetics", "monitoring.synthetics.privateLocation"),
+        declared_by=("components/synthetics.py", "components/synthetics_runner.py"),
+        enforced_by=("iam-probe-missing-invoker-grant",),
     ),
     Rule(
         "frontend-rollout",

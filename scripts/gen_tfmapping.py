@@ -48,6 +48,7 @@ TYPES: tuple[str, ...] = (
     "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
     "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
+    "gcp:cloudrunv2/workerPool:WorkerPool",
     "gcp:cloudscheduler/job:Job",
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",

@@ -21,7 +21,9 @@ from components.severity_response import SeverityResponse, SeverityResponseArgs
 from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.synthetics import Synthetics, SyntheticsArgs
+from components.synthetics_runner import CONFIG_SECRET, SyntheticsRunner, SyntheticsRunnerArgs
 from config.observability import ObservabilitySections
+from config.secrets import SYNTHETICS_READER
 from config.stack import StackConfig
 from controlplane.naming import Naming
 
@@ -77,6 +79,23 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
         )
     if "agent" in services and "frontend" in services:
         services["agent"].allow_invoker("frontend", services["frontend"].service_account_member)
+    runner: SyntheticsRunner | None = None
+    private_location = cfg.monitoring.synthetics.private_location
+    if private_location is not None:
+        # The tests call the agent from inside the project, as an account that may invoke it.
+        runner = SyntheticsRunner(
+            naming.physical("synthetics"),
+            SyntheticsRunnerArgs(
+                naming=naming,
+                project=project,
+                region=region,
+                spec=private_location,
+                secrets=vault.binding_for(SYNTHETICS_READER),
+                store_config=lambda value: vault.add_version(CONFIG_SECRET, value),
+            ),
+        )
+        if "agent" in services:
+            services["agent"].allow_invoker("synthetics", runner.service_account_member)
     jobs = MaintenanceJobs(
         naming.physical("maint"),
         MaintenanceJobsArgs(
@@ -110,6 +129,7 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
         "secretIds": vault.secret_ids,
         "logArchiveBucket": logs.archive_bucket,
         "containment": cfg.containment,
+        "syntheticsLocation": runner.location_id if runner is not None else None,
     }
 
 
@@ -118,6 +138,7 @@ def build_observability(
     sections: ObservabilitySections,
     dd_service: str,
     agent_url: pulumi.Input[str] | None,
+    private_location: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
     """PagerDuty on-call, Datadog monitors, SLOs, synthetics, scorecard and downtimes.
 
@@ -186,6 +207,7 @@ def build_observability(
             service=dd_service,
             alerts=alerts,
             agent_url=agent_url,
+            private_location=private_location,
         ),
     )
     scorecard = Scorecard(
@@ -234,6 +256,7 @@ def build_environment(cfg: StackConfig) -> dict[str, Any]:
         cfg,
         dd_service=agent.env.get("DD_SERVICE", "agent") if agent is not None else "agent",
         agent_url=runtime["serviceUrls"].get("agent"),
+        private_location=runtime.pop("syntheticsLocation"),
     )
     return {
         **runtime,

@@ -121,11 +121,19 @@ def test_secrets_rotate_every_90_days_and_readers_are_exact(snapshots, stack: st
     assert secrets, stack
     # reader account -> the secrets its Cloud Run service or jobs reference
     referenced: dict[str, set[str]] = {}
-    for kind in ("gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job"):
+    kinds = (
+        "gcp:cloudrunv2/service:Service",
+        "gcp:cloudrunv2/job:Job",
+        "gcp:cloudrunv2/workerPool:WorkerPool",
+    )
+    for kind in kinds:
         for run in resources_of(snap, kind):
             template = run["inputs"]["template"]
             template = template.get("template", template)  # jobs nest one level deeper
             account = template["serviceAccount"]
+            for volume in template.get("volumes", []):  # the synthetics worker's config file
+                if "secret" in volume:
+                    referenced.setdefault(volume["secret"]["secret"], set()).add(account)
             for container in template["containers"]:
                 for env in container.get("envs", []):
                     if "valueSource" in env:

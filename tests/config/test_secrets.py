@@ -13,8 +13,8 @@ def test_a_secret_read_by_an_unknown_service_names_the_readers_to_use() -> None:
     assert errors(RuntimeSections, data) == [
         (
             ("secrets", 1, "readers", 1),
-            "a reader among agent, frontend, maintenance: secret 'supabase-jwt-secret' names "
-            "'agnet', which is not a service of this stack",
+            "a reader among agent, frontend, maintenance, synthetics: secret "
+            "'supabase-jwt-secret' names 'agnet', which is not a service of this stack",
         )
     ]
 

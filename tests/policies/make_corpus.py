@@ -295,6 +295,16 @@ def _add_member(
     return lambda snapshot: _add(snapshot, type_token, name, inputs)
 
 
+def _unreachable_probe(snapshot: dict[str, Any]) -> None:
+    """A synthetic test from a managed location calling the (non-public) agent."""
+    inputs = {"name": "sse", "type": "api", "subtype": "http", "locations": ["aws:eu-central-1"]}
+    _add(snapshot, "datadog:index/syntheticsTest:SyntheticsTest", "synthetics-sse", inputs)
+    agent = _named(snapshot, "agent-service")["urn"]
+    test = _named(snapshot, "synthetics-sse")
+    test["dependencies"] = [agent]
+    test["propertyDependencies"] = {"requestDefinition": [agent]}
+
+
 def _unknown_member_from_a_secret(snapshot: dict[str, Any]) -> None:
     """A preview of a new stack where an accessor's member is built from a secret's output: no
     service account of the stack explains it, so the member stays undecided."""
@@ -313,6 +323,7 @@ def _query(slug: str) -> str:
 
 CANARY = "canary-corpus-literal-0b7e"
 CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "iam-probe-missing-invoker-grant": _unreachable_probe,
     "iam-binding-disallow-primitive-roles": _set(
         "access-run-developer-engineering", "role", "roles/editor"
     ),

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from components.datadog_common import notification_handle
+from components.synthetics import METADATA_IDENTITY
 from preflight.__main__ import main
 from preflight.cli import ROOT
 from tests.support.snapshots import resources_of
@@ -42,6 +43,7 @@ SYNTHETIC = "datadog:index/syntheticsTest:SyntheticsTest"
 DOWNTIME = "datadog:index/downtimeSchedule:DowntimeSchedule"
 DD_PAGERDUTY = "datadog:pagerduty/serviceObject:ServiceObject"
 PD_INTEGRATION = "pagerduty:index/serviceIntegration:ServiceIntegration"
+PRIVATE_LOCATION = "datadog:index/syntheticsPrivateLocation:SyntheticsPrivateLocation"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
 
 PAGING_STACKS = ("staging", "prod")
@@ -361,15 +363,32 @@ def test_sse_and_composio_synthetics_call_the_agent(snapshots, stack: str) -> No
     }
     for slug, test in tests.items():
         urn, inputs = test["urn"], test["inputs"]
-        assert (inputs["type"], inputs["subtype"], inputs["status"]) == ("api", "http", "live")
-        (agent_urn,) = test["propertyDependencies"]["requestDefinition"]
+        # The agent is not public: the tests run from the private location as its workers'
+        # account, with an ID token from the metadata server (docs/synthetics.md).
+        assert (inputs["type"], inputs["subtype"], inputs["status"]) == ("api", "multi", "live")
+        (location_urn,) = test["propertyDependencies"]["locations"]
+        assert by_urn(snapshot)[location_urn]["type"] == PRIVATE_LOCATION, urn
+        assert len(inputs["locations"]) == 1, urn
+        (agent_urn,) = test["propertyDependencies"]["apiSteps"]
         agent = by_urn(snapshot)[agent_urn]
         assert (agent["type"], agent["name"]) == (CLOUD_RUN, f"acme-{stack}-agent-service"), urn
         _, outputs = mock_outputs(stack, agent)
-        request = inputs["requestDefinition"]
+        token, call = inputs["apiSteps"]
+        assert token["requestDefinition"]["url"] == (
+            f"{METADATA_IDENTITY}?audience={outputs['uri']}"
+        ), urn
+        assert token["requestHeaders"] == {"Metadata-Flavor": "Google"}, urn
+        (extracted,) = token["extractedValues"]
+        assert (extracted["name"], extracted["type"], extracted["secure"]) == (
+            "ID_TOKEN",
+            "http_body",
+            True,
+        ), urn
+        request = call["requestDefinition"]
         assert request == {**request, "method": "GET", "url": outputs["uri"] + paths[slug]}, urn
+        assert call["requestHeaders"]["Authorization"] == "Bearer {{ ID_TOKEN }}", urn
         status = {"operator": "is", "target": "200", "type": "statusCode"}
-        assert status in inputs["assertions"], urn
+        assert status in call["assertions"], urn
         assert f"env:{stack}" in inputs["tags"], urn
         if slug == "synthetic-sse-endpoint":
             assert {
@@ -377,8 +396,16 @@ def test_sse_and_composio_synthetics_call_the_agent(snapshots, stack: str) -> No
                 "property": "content-type",
                 "target": "text/event-stream",
                 "type": "header",
-            } in inputs["assertions"], urn
-            assert inputs["requestHeaders"] == {"Accept": "text/event-stream"}, urn
+            } in call["assertions"], urn
+            assert call["requestHeaders"]["Accept"] == "text/event-stream", urn
+    invokers = {
+        r["inputs"]["member"]
+        for r in resources_of(snapshot, "gcp:cloudrunv2/serviceIamMember:ServiceIamMember")
+        if r["inputs"]["name"] == f"acme-{stack}-agent"
+    }
+    assert f"serviceAccount:acme-{stack}-synthetics-sa@acme-cp-{stack}.iam.gserviceaccount.com" in (
+        invokers
+    )
 
 
 # --- §9 maintenance window --------------------------------------------------------------------
