@@ -129,70 +129,65 @@ class CiIdentity(pulumi.ComponentResource):
             }
         )
 
-    def _deployer(self, name: str, project: str, deployer: Deployer) -> gcp.serviceaccount.Account:
-        prefix = f"{name}-{deployer.env}-deployer"
+    def _ci_account(
+        self, prefix: str, project: str, ci: CiAccount, display_name: str, description: str
+    ) -> gcp.serviceaccount.Account:
+        """The service account, who may impersonate it (its principal, nobody else), and its
+        roles on its environment's project."""
         account = gcp.serviceaccount.Account(
             prefix,
             project=project,
-            account_id=deployer.account_id,
-            display_name=f"{deployer.env} deployer",
-            description=f"Deploys the {deployer.env} stack from GitHub Actions; no keys",
+            account_id=ci.account_id,
+            display_name=display_name,
+            description=description,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        after_account = pulumi.ResourceOptions(parent=self, depends_on=[account])
         gcp.serviceaccount.IAMPolicy(
             f"{prefix}-impersonation",
-            service_account_id=service_account_resource(deployer.account_id, project),
-            policy_data=policy_data([(ROLE_WORKLOAD_IDENTITY_USER, [deployer.principal], None)]),
+            service_account_id=service_account_resource(ci.account_id, project),
+            policy_data=policy_data([(ROLE_WORKLOAD_IDENTITY_USER, [ci.principal], None)]),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account, self.provider]),
         )
-        member = f"serviceAccount:{deployer.email}"
-        for role in deployer.roles:
+        after_account = pulumi.ResourceOptions(parent=self, depends_on=[account])
+        for role in ci.roles:
             gcp.projects.IAMMember(
                 f"{prefix}-{role_slug(role)}",
-                project=deployer.project_id,
+                project=ci.project_id,
                 role=role,
-                member=member,
+                member=f"serviceAccount:{ci.email}",
                 opts=after_account,
             )
+        return account
+
+    def _deployer(self, name: str, project: str, deployer: Deployer) -> gcp.serviceaccount.Account:
+        prefix = f"{name}-{deployer.env}-deployer"
+        account = self._ci_account(
+            prefix,
+            project,
+            deployer,
+            f"{deployer.env} deployer",
+            f"Deploys the {deployer.env} stack from GitHub Actions; no keys",
+        )
         limit = grant_limit(deployer.grantable_roles)
         gcp.projects.IAMMember(
             f"{prefix}-{role_slug(ROLE_PROJECT_IAM_ADMIN)}-limited",
             project=deployer.project_id,
             role=ROLE_PROJECT_IAM_ADMIN,
-            member=member,
+            member=f"serviceAccount:{deployer.email}",
             condition=gcp.projects.IAMMemberConditionArgs(
                 title=limit.title, description=limit.description, expression=limit.expression
             ),
-            opts=after_account,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
         return account
 
     def _previewer(
         self, name: str, project: str, previewer: Previewer
     ) -> gcp.serviceaccount.Account:
-        prefix = f"{name}-{previewer.env}-previewer"
-        account = gcp.serviceaccount.Account(
-            prefix,
-            project=project,
-            account_id=previewer.account_id,
-            display_name=f"{previewer.env} previewer",
-            description=f"Previews the {previewer.env} stack for pull requests; read-only, no keys",
-            opts=pulumi.ResourceOptions(parent=self),
+        return self._ci_account(
+            f"{name}-{previewer.env}-previewer",
+            project,
+            previewer,
+            f"{previewer.env} previewer",
+            f"Previews the {previewer.env} stack for pull requests; read-only, no keys",
         )
-        gcp.serviceaccount.IAMPolicy(
-            f"{prefix}-impersonation",
-            service_account_id=service_account_resource(previewer.account_id, project),
-            policy_data=policy_data([(ROLE_WORKLOAD_IDENTITY_USER, [previewer.principal], None)]),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[account, self.provider]),
-        )
-        after_account = pulumi.ResourceOptions(parent=self, depends_on=[account])
-        for role in previewer.roles:
-            gcp.projects.IAMMember(
-                f"{prefix}-{role_slug(role)}",
-                project=previewer.project_id,
-                role=role,
-                member=f"serviceAccount:{previewer.email}",
-                opts=after_account,
-            )
-        return account

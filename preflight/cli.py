@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: the default Pulumi project directory of every command."""
@@ -43,3 +45,22 @@ def error(message: str, *, command: str = "preflight") -> None:
     """An error in the one format every command uses: ``<command>: error: <line>``."""
     for line in str(message).splitlines():
         print(f"{command}: error: {line}", file=sys.stderr)
+
+
+def rfc3339(value: Any, what: str) -> datetime:
+    """An RFC 3339 time with an offset, in UTC (YAML may already have read it as a datetime);
+    anything else is a ``UsageError`` naming ``what`` and what to write."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"{what}: {value!r} is not an RFC 3339 time: write e.g. 2025-06-06T09:00:00Z"
+            ) from None
+    else:
+        raise UsageError(f"{what}: write an RFC 3339 time such as 2025-06-06T09:00:00Z")
+    if parsed.tzinfo is None:
+        raise UsageError(f"{what}: {value} has no offset: write it in UTC, ending in Z")
+    return parsed.astimezone(UTC)

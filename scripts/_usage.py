@@ -12,34 +12,15 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from preflight.cli import EXIT_USAGE, UsageError  # noqa: E402
+from preflight.cli import EXIT_USAGE, UsageError, rfc3339  # noqa: E402
 
 __all__ = ["EXIT_USAGE", "UsageError", "fixed_clock", "parser_class", "rfc3339"]
-
-
-def rfc3339(value: Any, what: str) -> datetime:
-    """An RFC 3339 time with an offset, in UTC (YAML may already have read it as a datetime);
-    anything else is a ``UsageError`` naming ``what`` and what to write."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"{what}: {value!r} is not an RFC 3339 time: write e.g. 2025-06-06T09:00:00Z"
-            ) from None
-    else:
-        raise UsageError(f"{what}: write an RFC 3339 time such as 2025-06-06T09:00:00Z")
-    if parsed.tzinfo is None:
-        raise UsageError(f"{what}: {value} has no offset: write it in UTC, ending in Z")
-    return parsed.astimezone(UTC)
 
 
 def fixed_clock(now: str | None) -> Callable[[], datetime]:

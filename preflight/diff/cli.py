@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight import synth as synth_mod
-from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
+from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress, rfc3339
 from preflight.diff import impact
 from preflight.diff.compare import diff_snapshots
 from preflight.diff.gitbase import (
@@ -102,17 +102,7 @@ def change_diagram_for(
 
 
 def _now(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--now {text!r} is not an RFC 3339 time: write e.g. 2026-12-20T10:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise UsageError(f"--now {text} has no offset: write it in UTC, ending in Z")
-    return moment.astimezone(UTC)
+    return datetime.now(UTC) if text is None else rfc3339(text, "--now")
 
 
 def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:

@@ -79,12 +79,8 @@ BAD: dict[str, tuple[dict[str, str], list[str]]] = {
     "shared_project": (
         _with(
             environments={
-                "dev": {"projectId": "acme-cp-dev"},
+                **_envs(ref="refs/heads/main", environment="prod"),
                 "staging": {"projectId": "acme-cp-dev"},
-                "prod": {
-                    "projectId": "acme-cp-prod",
-                    "github": {"ref": "refs/heads/main", "environment": "prod"},
-                },
             }
         ),
         [
@@ -189,8 +185,7 @@ BAD: dict[str, tuple[dict[str, str], list[str]]] = {
     "nested_typo": (
         _with(
             environments={
-                "dev": {"projectId": "acme-cp-dev"},
-                "staging": {"projectId": "acme-cp-staging"},
+                **_envs(),
                 "prod": {
                     "projectId": "acme-cp-prod",
                     "githb": {"ref": "refs/heads/main", "environment": "prod"},

@@ -23,7 +23,7 @@ from preflight.analyzer.host import PolicyPackHost
 from preflight.cli import ROOT, UsageError
 from preflight.preview import render
 from preflight.snapshot import SECRET_MARKER, UNKNOWN
-from tests.support.preflight import pack_host
+from tests.support.preflight import pack_host, tiny_project
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "preview.schema.json").read_text())
 LITERAL = (
@@ -285,14 +285,14 @@ def test_outputs_are_the_exports_with_secrets_and_unknowns_marked(snapshots) -> 
 
 
 def test_synth_records_exports_on_the_stack_and_never_a_secret(tmp_path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nmain: __main__.py\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
+    tiny_project(
+        tmp_path,
+        "demo",
         "import pulumi\n"
         "pulumi.export('plain', 'visible')\n"
         "secret = pulumi.Output.secret('s3cr3t-canary')\n"
         "pulumi.export('nested', {'list': [1, True], 'key': secret})\n"
-        "pulumi.export('token', pulumi.Output.secret('s3cr3t-canary'))\n"
+        "pulumi.export('token', pulumi.Output.secret('s3cr3t-canary'))\n",
     )
     snapshot = synth.synthesize(["dev"], project_dir=tmp_path)["dev"]
     stack = snapshot["resources"][0]

@@ -95,32 +95,24 @@ def test_notice_boundaries(deploy, at, ok):
     assert (deploy(classification=HIGH, announcement=announced(at)).of(NAME) == []) is ok
 
 
-def test_stale_and_future_announcements_are_named(deploy):
-    stale = deploy(classification=HIGH, announcement=announced("2026-11-01T00:00:00Z"))
-    assert stale.of(NAME) == [
+@pytest.mark.parametrize(
+    ("announced_at", "problem"),
+    [
         (
-            "",
-            msg(
-                refused(
-                    "changes/2026-12-08-iam.yaml was announced 2026-11-01T00:00:00Z, more than "
-                    "14 days ago: announce the change again"
-                )
-                + HINT
-            ),
-        )
-    ]
-    future = deploy(classification=HIGH, announcement=announced("2026-12-11T00:00:00Z"))
-    assert future.of(NAME) == [
+            "2026-11-01T00:00:00Z",
+            "changes/2026-12-08-iam.yaml was announced 2026-11-01T00:00:00Z, more than "
+            "14 days ago: announce the change again",
+        ),
         (
-            "",
-            msg(
-                refused(
-                    "changes/2026-12-08-iam.yaml is announced at 2026-12-11T00:00:00Z, after now"
-                )
-                + HINT
-            ),
-        )
-    ]
+            "2026-12-11T00:00:00Z",
+            "changes/2026-12-08-iam.yaml is announced at 2026-12-11T00:00:00Z, after now",
+        ),
+    ],
+    ids=["stale", "future"],
+)
+def test_stale_and_future_announcements_are_named(deploy, announced_at, problem):
+    checked = deploy(classification=HIGH, announcement=announced(announced_at))
+    assert checked.of(NAME) == [("", msg(refused(problem) + HINT))]
 
 
 def test_many_reasons_are_counted(deploy):

@@ -18,6 +18,7 @@ from preflight.checkov import tfplan
 from preflight.checkov.tfplan import export_plan
 from preflight.cli import ROOT
 from preflight.snapshot import UNKNOWN
+from tests.support.preflight import tiny_project
 from tests.support.tfplan_plans import (
     BUCKET,
     KEY_RING,
@@ -309,9 +310,9 @@ def test_every_stack_exports_with_no_unmapped_gcp_type_or_property(snapshots) ->
 
 def test_registered_inputs_of_the_real_sdk_export_under_terraform_names(tmp_path: Path) -> None:
     """A tiny program under the same mocks as synth: the engine's property names, not ours."""
-    (tmp_path / "Pulumi.yaml").write_text("name: tfplan-probe\nruntime: python\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text(
+    tiny_project(
+        tmp_path,
+        "tfplan-probe",
         "import pulumi_gcp as gcp\n"
         "bucket = gcp.storage.Bucket('logs', location='EU', name='acme-logs',\n"
         "    labels={'data-class': 'synthetic'},\n"
@@ -321,7 +322,7 @@ def test_registered_inputs_of_the_real_sdk_export_under_terraform_names(tmp_path
         "        condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=180,\n"
         "            matches_prefixes=['raw/']))])\n"
         "gcp.storage.BucketIAMMember('logs-reader', bucket=bucket.name,\n"
-        "    role='roles/storage.objectViewer', member='group:eng@example.com')\n"
+        "    role='roles/storage.objectViewer', member='group:eng@example.com')\n",
     )
     from preflight.synth import synthesize
 
