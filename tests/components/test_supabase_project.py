@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from preflight.mocks import Registration
+from tests.support.supabase import HARDENED_AUTH
 from tests.support.supabase_component import (
     COMPONENT,
     JWT_SECRET,
@@ -55,16 +56,10 @@ def test_prod_registers_settings_and_keys_as_children_of_the_component() -> None
             "site_url": "https://app.example.com",
             "uri_allow_list": "https://app.example.com/*",
             "jwt_exp": 3600,
-            "disable_signup": False,
-            "mfa_totp_enroll_enabled": True,
-            "mfa_totp_verify_enabled": True,
-            "mfa_max_enrolled_factors": 10,
-            "password_min_length": 12,
+            **HARDENED_AUTH,
             "password_required_characters": (
                 "abcdefghijklmnopqrstuvwxyz:ABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789"
             ),
-            "password_hibp_enabled": False,
-            "refresh_token_rotation_enabled": True,
         },
         "pitr": {"pitr_enabled": True, "addon_variant": "pitr_14"},
     }, settings.urn

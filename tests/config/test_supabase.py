@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from components.supabase_provider import SECTION_KEYS
 from config.supabase import SupabaseSection
+from tests.support.supabase import HARDENED_AUTH
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,17 +82,11 @@ def test_prod_baseline_becomes_these_api_sections() -> None:
             "site_url": "https://app.example.com",
             "uri_allow_list": "https://app.example.com/auth/callback",
             "jwt_exp": 1800,
-            "disable_signup": False,
-            "mfa_totp_enroll_enabled": True,
-            "mfa_totp_verify_enabled": True,
-            "mfa_max_enrolled_factors": 10,
-            "password_min_length": 12,
+            **HARDENED_AUTH,
             "password_required_characters": (
                 "abcdefghijklmnopqrstuvwxyz:ABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789:"
                 "!@#$%^&*()_+-=[]{};'\\\\:\"|<>?,./`~"
             ),
-            "password_hibp_enabled": False,
-            "refresh_token_rotation_enabled": True,
         },
         "pitr": {"pitr_enabled": True, "addon_variant": "pitr_14"},
     }

@@ -18,6 +18,18 @@ JWT_SECRET = "canary-jwt-secret-91d4aa7f"
 CANARIES = (TOKEN, SERVICE_ROLE_KEY, JWT_SECRET)
 P = f"/v1/projects/{REF}"
 
+HARDENED_AUTH: dict[str, Any] = {
+    "disable_signup": False,
+    "mfa_totp_enroll_enabled": True,
+    "mfa_totp_verify_enabled": True,
+    "mfa_max_enrolled_factors": 10,
+    "password_min_length": 12,
+    "password_hibp_enabled": False,
+    "refresh_token_rotation_enabled": True,
+}
+"""The auth settings every example stack sends as the program's hardened defaults (§6): MFA
+enrolment and verification on, long passwords, rotating refresh tokens."""
+
 
 class Sleeps:
     """Records the waits the provider asks for instead of waiting (no timed tests)."""
