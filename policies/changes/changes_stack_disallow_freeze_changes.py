@@ -24,6 +24,7 @@ from pulumi_policy import PolicyResource
 from policies._lib import engine_log
 from policies._lib.config import Schema
 from policies._lib.meta import Meta
+from policies._lib.override import override_problem
 from policies._lib.playbook import FREEZE_QUARTERS, FREEZE_WEEKS
 from policies._lib.policy import stack_policy
 from policies._lib.quarters import WEEKS_PER_QUARTER, Freeze, freeze_at, parse_now
@@ -98,21 +99,13 @@ def applies(_resource_type: str, _props: Mapping[str, Any], _config: Mapping[str
 
 def _override_problem(override: Mapping[str, Any], today: date, freeze: Freeze) -> str | None:
     """Why ``override`` does not apply now, or None when it does."""
-    reason = str(override.get("reason", "")).strip()
-    until_text = str(override.get("until", ""))
-    if not reason:
-        return "it has no reason: say which critical fix needs the change"
-    if not until_text:
-        return "it has no until date (YYYY-MM-DD)"
-    try:
-        until = date.fromisoformat(until_text)
-    except ValueError:
-        return f"until {until_text} is not a date"
-    if until < today:
-        return f"it expired on {until}"
-    if until > freeze.end:
-        return f"until {until} is after the freeze ends ({freeze.end}): end it by then"
-    return None
+    return override_problem(
+        override,
+        today,
+        no_reason="it has no reason: say which critical fix needs the change",
+        latest=freeze.end,
+        too_late=f"until {{until}} is after the freeze ends ({freeze.end}): end it by then",
+    )
 
 
 def check(

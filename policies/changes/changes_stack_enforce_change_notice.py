@@ -30,6 +30,7 @@ from pulumi_policy import PolicyResource
 from policies._lib import engine_log
 from policies._lib.config import Schema
 from policies._lib.meta import Meta
+from policies._lib.override import override_problem
 from policies._lib.playbook import CHANGE_NOTICE_HOURS, CHANGE_NOTICE_MAX_AGE_DAYS
 from policies._lib.policy import stack_policy
 from policies._lib.quarters import parse_now
@@ -138,20 +139,13 @@ def _why(classification: Mapping[str, Any]) -> str:
 
 def _override_problem(override: Mapping[str, Any], today: date) -> str | None:
     """Why ``override`` does not apply now, or None when it does."""
-    if not str(override.get("reason", "")).strip():
-        return "it has no reason: name the incident that cannot wait 48 hours"
-    until_text = str(override.get("until", ""))
-    if not until_text:
-        return "it has no until date (YYYY-MM-DD)"
-    try:
-        until = date.fromisoformat(until_text)
-    except ValueError:
-        return f"until {until_text} is not a date"
-    if until < today:
-        return f"it expired on {until}"
-    if until > today + MAX_AGE:
-        return f"until {until} is more than {MAX_AGE.days} days ahead: end it sooner"
-    return None
+    return override_problem(
+        override,
+        today,
+        no_reason="it has no reason: name the incident that cannot wait 48 hours",
+        latest=today + MAX_AGE,
+        too_late=f"until {{until}} is more than {MAX_AGE.days} days ahead: end it sooner",
+    )
 
 
 def _announcement_problem(announcement: Mapping[str, Any], now: datetime) -> str | None:
@@ -202,9 +196,9 @@ def check(
             None,
         )
         return
-    override_problem = _override_problem(override, now.date())
-    if override_problem is not None:
-        yield f"{refused}; the override is not applied: {override_problem}", None
+    not_applied = _override_problem(override, now.date())
+    if not_applied is not None:
+        yield f"{refused}; the override is not applied: {not_applied}", None
         return
     engine_log.log(
         "warning",
