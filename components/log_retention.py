@@ -21,9 +21,9 @@ import pulumi_gcp as gcp
 from components.cmek import crypto_key, grant_key, kms_location
 from config.logging import LoggingSpec
 from controlplane.naming import Naming, slug
+from controlplane.playbook import AUDIT_LOG_TYPES
 
 COMPONENT = "logs"
-AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 WRITER_ROLE = "roles/storage.objectCreator"
 
 
