@@ -80,9 +80,12 @@ class Monitoring(pulumi.ComponentResource):
                 args,
                 spec,
                 thresholds=datadog.MonitorMonitorThresholdsArgs(critical=spec.threshold),
-                # No data counts as stalled: notify when the metric stops for the window.
+                # No data counts as stalled: notify when nothing has reported for twice the
+                # window. Datadog's monitor API reference recommends a no-data timeframe of at
+                # least twice the query's window, so late points raise no early, flapping alert;
+                # a pipeline that still reports zero counts alerts at the window (the threshold).
                 no_data_minutes=(
-                    window_minutes(stalled.window)
+                    2 * window_minutes(stalled.window)
                     if spec.key == "telemetryIngestionStalled"
                     else None
                 ),

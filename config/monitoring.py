@@ -133,7 +133,7 @@ class Alerts(Model):
     telemetry_ingestion_stalled: ThresholdAlert = Field(
         _default("telemetryIngestionStalled"),
         description="Critical: events ingested over the window at most threshold; no data "
-        "counts as stalled (§4: stalled >15m).",
+        "for twice the window counts as stalled (§4: stalled >15m).",
     )
     oauth_failure_rate: ThresholdAlert = Field(
         _default("oauthFailureRate"),

@@ -15,7 +15,8 @@ Datadog writes a metric monitor query, ``<aggregation>(last_<window>):<body> <co
 * ``monitorThresholds.critical``, when set, equals the query's threshold (Datadog rejects a
   monitor where they differ);
 * an alert where no data counts as firing (telemetry ingestion stalled) notifies on no data
-  within the playbook's window;
+  after twice the query's window (Datadog's recommended minimum) and no later than twice the
+  playbook's window;
 * the library-reuse alert is an ``anomalies(...)`` query that fires on a drop.
 """
 
@@ -207,26 +208,37 @@ def _window_and_aggregation(alert: PlaybookAlert, query: MetricQuery) -> Iterato
         )
 
 
-def _no_data(alert: PlaybookAlert, props: Mapping[str, Any]) -> Iterator[str]:
+def _no_data(alert: PlaybookAlert, query: MetricQuery, props: Mapping[str, Any]) -> Iterator[str]:
+    """No data counts as stalled: notify once nothing has reported for twice the query's window
+    (Datadog's API reference recommends a no-data timeframe of at least twice the window, so
+    late or sparse points do not raise early, flapping No Data alerts) and no later than twice
+    the playbook's window."""
     if not alert.no_data_fires or alert.window_minutes is None:
         return
-    book = alert.window_minutes
+    earliest = 2 * query.window_minutes
+    latest = 2 * alert.window_minutes
     if get(props, "notifyNoData") is not True:
         yield (
             f"notifyNoData is not on: for '{alert.quote}' no data counts as stalled; set "
-            f"notify_no_data=True with no_data_timeframe={book}"
+            f"notify_no_data=True with no_data_timeframe={earliest}"
         )
         return
     timeframe = number(get(props, "noDataTimeframe"))
     if timeframe is None:
         yield (
-            "noDataTimeframe is not set (Datadog then waits twice the query's window): set it "
-            f"to {book} minutes or less"
+            f"noDataTimeframe is not set: set it to twice the query's window, {earliest} minutes"
         )
-    elif timeframe > book:
+    elif timeframe < earliest:
         yield (
-            f"noDataTimeframe {_num(timeframe)} minutes is longer than the playbook's "
-            f"{minutes_text(book)}: set it to {book} or less"
+            f"noDataTimeframe {_num(timeframe)} minutes is shorter than twice the query's "
+            f"window ({minutes_text(query.window_minutes)}): late points raise early, flapping "
+            f"No Data alerts; set it to {earliest}"
+        )
+    elif timeframe > latest:
+        yield (
+            f"noDataTimeframe {_num(timeframe)} minutes is longer than twice the playbook's "
+            f"{minutes_text(alert.window_minutes)}: a silent pipeline would alert late; set it "
+            f"to {earliest}"
         )
 
 
@@ -280,7 +292,7 @@ def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[s
             f"monitorThresholds.critical {_num(critical)} differs from the query's threshold "
             f"{_num(query.threshold)}: Datadog rejects the monitor; make them equal"
         )
-    yield from _no_data(alert, props)
+    yield from _no_data(alert, query, props)
 
 
 POLICY = resource_policy(META, applies_to=applies, check=check, config=CONFIG)

@@ -123,7 +123,7 @@ def test_critical_queries_in_prod(stacks: dict[str, Registered]):
 def test_stalled_ingestion_counts_no_data_as_stalled(stacks: dict[str, Registered]):
     r = by_alert_tag(stacks["prod"], MONITOR)["telemetry-ingestion-stalled"]
     assert r.inputs["notifyNoData"] is True, r.urn
-    assert r.inputs["noDataTimeframe"] == 15, r.urn
+    assert r.inputs["noDataTimeframe"] == 30, r.urn  # twice the 15-minute window
     for slug, other in monitors(stacks["prod"]).items():
         if slug != "telemetry-ingestion-stalled":
             assert other.inputs["notifyNoData"] is False, other.urn

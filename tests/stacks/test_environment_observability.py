@@ -246,7 +246,7 @@ def test_stalled_telemetry_counts_no_data_as_stalled(snapshots, stack: str) -> N
         ".as_count()",
     ), f"{urn}: {inputs['query']}"
     assert inputs["notifyNoData"] is True, urn
-    assert inputs["noDataTimeframe"] == 15, urn  # minutes: "stalled >15m"
+    assert inputs["noDataTimeframe"] == 30, urn  # twice the window of "stalled >15m"
     others = section_monitors(snapshots[stack])
     del others["telemetry-ingestion-stalled"]
     assert [m["urn"] for m in others.values() if m["inputs"].get("notifyNoData")] == []

@@ -208,7 +208,7 @@ def monitor_inputs(env: str, slug: str) -> dict[str, Any]:
         "type": "query alert",
     }
     if slug == "telemetry-ingestion-stalled":
-        inputs.update(notifyNoData=True, noDataTimeframe=15)
+        inputs.update(notifyNoData=True, noDataTimeframe=30)
     if slug == "library-reuse-drop":
         inputs["monitorThresholds"] = {"critical": "1", "criticalRecovery": "0"}
         inputs["monitorThresholdWindows"] = {

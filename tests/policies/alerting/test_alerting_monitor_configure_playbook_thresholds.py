@@ -310,21 +310,28 @@ def test_monitor_that_meets_the_playbook_passes(analyze, make, slug, changes, ov
             "stalled-ingestion-without-no-data",
             "telemetry-ingestion-stalled",
             "notifyNoData is not on: for 'telemetry ingestion stalled >15m' no data counts "
-            "as stalled; set notify_no_data=True with no_data_timeframe=15",
+            "as stalled; set notify_no_data=True with no_data_timeframe=30",
             notifyNoData=False,
         ),
         rejected(
             "stalled-ingestion-no-data-timeframe-unset",
             "telemetry-ingestion-stalled",
-            "noDataTimeframe is not set (Datadog then waits twice the query's window): set it "
-            "to 15 minutes or less",
+            "noDataTimeframe is not set: set it to twice the query's window, 30 minutes",
             noDataTimeframe=None,
         ),
         rejected(
             "stalled-ingestion-no-data-timeframe-too-long",
             "telemetry-ingestion-stalled",
-            "noDataTimeframe 30 minutes is longer than the playbook's 15m: set it to 15 or less",
-            noDataTimeframe=30,
+            "noDataTimeframe 31 minutes is longer than twice the playbook's 15m: a silent "
+            "pipeline would alert late; set it to 30",
+            noDataTimeframe=31,
+        ),
+        rejected(
+            "stalled-ingestion-no-data-timeframe-equal-to-the-window",
+            "telemetry-ingestion-stalled",
+            "noDataTimeframe 15 minutes is shorter than twice the query's window (15m): late "
+            "points raise early, flapping No Data alerts; set it to 30",
+            noDataTimeframe=15,
         ),
         rejected(
             "library-reuse-anomaly-above",
