@@ -26,8 +26,12 @@ Secrets: both syntheses get the same random key in ``PREFLIGHT_SECRET_FINGERPRIN
 run only, so a secret shows as ``[secret:<hmac>]`` and a changed value can be reported as
 "(secret changed)". Neither values nor fingerprints are ever printed or written.
 
+* changes the cloud would refuse at apply (``preflight.diff.guards``: a Cloud Run template
+  that changes under an unchanged revision name gets 409 at ``pulumi up``).
+
 Exit codes: 0 no data-loss risk (or allowed), 3 a stateful resource would be deleted or
-replaced, 2 usage or configuration error, 1 the base revision could not be synthesized.
+replaced, 4 a change would be refused at apply (whatever the flags), 2 usage or configuration
+error, 1 the base revision could not be synthesized.
 """
 
 from __future__ import annotations
@@ -52,7 +56,14 @@ from preflight.diff.gitbase import (
     synthesize_base,
     synthesize_head,
 )
-from preflight.diff.model import COMMAND, DATA_LOSS_EXIT, DiffError, StackDiff, safe_text
+from preflight.diff.model import (
+    APPLY_FAILURE_EXIT,
+    COMMAND,
+    DATA_LOSS_EXIT,
+    DiffError,
+    StackDiff,
+    safe_text,
+)
 from preflight.diff.policies import compare_policies, policy_runner
 from preflight.diff.render import render_json, render_markdown
 
@@ -169,7 +180,13 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         code = int(report["exitCode"])
-        if code == DATA_LOSS_EXIT:
+        if code == APPLY_FAILURE_EXIT:
+            progress(
+                f"a change would be refused at apply (exit {APPLY_FAILURE_EXIT}): see "
+                "'Would fail at apply' and fix it before `pulumi up`",
+                command=COMMAND,
+            )
+        elif code == DATA_LOSS_EXIT:
             progress(
                 "a stateful resource would be deleted or replaced (exit 3): review it, then "
                 "rerun with --allow-data-loss",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.diff import impact
+from preflight.diff import guards, impact
 from preflight.diff.model import (
     MISSING,
     DiffError,
@@ -180,6 +180,7 @@ def diff_snapshots(
     _note_moves(result)
     result.resources.sort(key=lambda r: (OP_ORDER[r.op], r.type, r.name, r.urn))
     impact.classify(result, base, head)
+    guards.revision_guard(result, head)
     return result
 
 

@@ -21,6 +21,8 @@ COMMAND = "preflight diff"
 """The name progress and error lines of the command start with."""
 DATA_LOSS_EXIT = 3
 """The exit code when a stateful resource would be deleted or replaced."""
+APPLY_FAILURE_EXIT = 4
+"""The exit code when a change would be refused at apply (``preflight.diff.guards``)."""
 
 
 class DiffError(Exception):
@@ -129,7 +131,7 @@ class PolicyDelta:
 class Reason:
     """One reason a stack's change is high-impact (``preflight.diff.impact``)."""
 
-    kind: str  # data-loss | stateful | iam | paging | routing | freeze
+    kind: str  # data-loss | stateful | iam | paging | routing | freeze; revision (a blocker)
     urn: str  # empty for a reason about the whole stack
     text: str
 
@@ -150,6 +152,8 @@ class StackDiff:
     """A fenced Mermaid block of the changed resources and their neighbours (may be empty)."""
     high_impact: list[Reason] = field(default_factory=list)
     """Why the change is high-impact (playbook §9, ``preflight.diff.impact``); empty: it is not."""
+    blockers: list[Reason] = field(default_factory=list)
+    """Changes the cloud would refuse at apply (``preflight.diff.guards``); empty: none known."""
 
     def count(self, op: str) -> int:
         return sum(1 for r in self.resources if r.op == op)
@@ -188,6 +192,7 @@ class StackDiff:
             "dataLossRisks": [r.urn for r in self.data_loss],
             "highImpact": bool(self.high_impact),
             "highImpactReasons": [r.to_json() for r in self.high_impact],
+            "applyFailures": [r.to_json() for r in self.blockers],
             "notes": self.notes,
             "policy": policy,
             "resources": [r.to_json() for r in self.resources],

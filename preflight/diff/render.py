@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from preflight.diff.model import (
+    APPLY_FAILURE_EXIT,
     DATA_LOSS_EXIT,
     PropertyChange,
     ResourceChange,
@@ -164,6 +165,15 @@ def render_markdown(
         head.append(f"| {d.stack} | {counts} | {risk} | {_impact_cell(d)} | {_policy_cell(d)} |")
     head.append("")
     head += _impact_lines(diffs, full_report)
+    blocked = [(d.stack, b) for d in diffs for b in d.blockers]
+    if blocked:
+        head += [
+            "> [!CAUTION]",
+            "> **Would fail at apply**: the cloud refuses these changes; the diff fails with "
+            f"exit code {APPLY_FAILURE_EXIT} until they are fixed.",
+        ]
+        head += [f"> - `{stack}`: {b.text}" for stack, b in blocked[:50]]
+        head.append("")
     risky = [(d.stack, r) for d in diffs for r in d.data_loss]
     if risky:
         verdict = (
@@ -225,6 +235,17 @@ def render_json(
         "dataLoss": data_loss,
         "highImpact": any(d.high_impact for d in diffs),
         "allowDataLoss": allow_data_loss,
-        "exitCode": DATA_LOSS_EXIT if data_loss and not allow_data_loss else 0,
+        "applyFailures": any(d.blockers for d in diffs),
+        "exitCode": exit_code(diffs, allow_data_loss=allow_data_loss),
         "stacks": [d.to_json() for d in diffs],
     }
+
+
+def exit_code(diffs: list[StackDiff], *, allow_data_loss: bool) -> int:
+    """``APPLY_FAILURE_EXIT`` when a change would be refused at apply (no flag allows that),
+    else ``DATA_LOSS_EXIT`` for a data-loss risk not allowed, else 0."""
+    if any(d.blockers for d in diffs):
+        return APPLY_FAILURE_EXIT
+    if any(d.data_loss for d in diffs) and not allow_data_loss:
+        return DATA_LOSS_EXIT
+    return 0
