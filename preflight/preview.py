@@ -128,6 +128,15 @@ def shown_violations(policies: Policies, shown: list[dict[str, Any]]) -> list[Vi
     return [v for v in policies.result.violations if not v.urn or v.urn in urns]
 
 
+def _paint(colour: bool) -> Any:
+    """``c(key, text)``: ``text`` in the colour named ``key``, or as is without colour."""
+
+    def c(key: str, text: str) -> str:
+        return f"{_COLOURS[key]}{text}{_COLOURS['reset']}" if colour else text
+
+    return c
+
+
 def render(
     snapshot: dict[str, Any],
     colour: bool,
@@ -138,9 +147,7 @@ def render(
     """The tree of the snapshot's resources (component nesting, type, name), the policy results,
     the stack outputs, and the counts by type."""
 
-    def c(key: str, text: str) -> str:
-        return f"{_COLOURS[key]}{text}{_COLOURS['reset']}" if colour else text
-
+    c = _paint(colour)
     resources = select(snapshot, targets)
     children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     for res in resources:
@@ -165,14 +172,7 @@ def render(
             walk(res["urn"], "" if is_root else prefix + ("   " if last else "│  "), False)
 
     walk(None, "", True)
-    if policies is not None:
-        lines.append("")
-        lines += _policy_lines(policies, shown_violations(policies, resources), snapshot, c)
-    outputs = _stack_outputs(resources)
-    if outputs:
-        lines.append("")
-        lines.append(c("bold", "Outputs:"))
-        lines += _value_lines(outputs, 1)
+    lines += policies_and_outputs(snapshot, resources, policies, c)
     counts = Counter(r["type"] for r in resources if r["type"] != STACK_TYPE)
     lines.append("")
     lines.append(c("bold", "Resources by type:"))
@@ -186,6 +186,26 @@ def render(
         + f" ({custom} resources, {components} components, {stacks} stack)"
     )
     return "\n".join(lines) + "\n"
+
+
+def policies_and_outputs(
+    snapshot: dict[str, Any],
+    resources: list[dict[str, Any]],
+    policies: Policies | None,
+    c: Any,
+) -> list[str]:
+    """The ``Policies:`` block of the shown resources and the ``Outputs:`` block, each after a
+    blank line (either may be absent)."""
+    lines: list[str] = []
+    if policies is not None:
+        lines.append("")
+        lines += _policy_lines(policies, shown_violations(policies, resources), snapshot, c)
+    outputs = _stack_outputs(resources)
+    if outputs:
+        lines.append("")
+        lines.append(c("bold", "Outputs:"))
+        lines += _value_lines(outputs, 1)
+    return lines
 
 
 def _policy_lines(
@@ -251,7 +271,7 @@ def _entry(head: str, value: Any, depth: int) -> list[str]:
     return [f"{head}{_scalar(value)}"]
 
 
-def _state(res: dict[str, Any]) -> dict[str, Any]:
+def resource_state(res: dict[str, Any]) -> dict[str, Any]:
     """A resource's ``newState`` as ``apitype.ResourceV3`` serializes it (empty fields left out
     where the engine's JSON tags say ``omitempty``)."""
     state: dict[str, Any] = {
@@ -287,7 +307,7 @@ def digest(
     resources = select(snapshot, targets)
     steps = []
     for res in resources:
-        step: dict[str, Any] = {"op": "create", "urn": res["urn"], "newState": _state(res)}
+        step: dict[str, Any] = {"op": "create", "urn": res["urn"], "newState": resource_state(res)}
         if res.get("provider"):
             step["provider"] = res["provider"]
         step["detailedDiff"] = None
@@ -348,6 +368,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "* and ** are globs)",
     )
     parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="show each changed resource with its property changes against --base",
+    )
+    parser.add_argument(
+        "--base",
+        metavar="REV|FILE|DIR",
+        help="what --diff compares with: a git revision (default HEAD), a snapshot file from "
+        "`preflight synth`, or a directory of <stack>.json",
+    )
+    parser.add_argument(
         "--policy-pack",
         type=Path,
         default=None,
@@ -368,9 +399,10 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
 
     ``host`` lets a caller reuse a running pack (tests); by default one is started and stopped.
     """
-    from preflight import check, synth
+    from preflight import check, preview_diff, synth
     from preflight.analyzer import host as pack
     from preflight.analyzer.config import PolicyConfigError
+    from preflight.diff.model import DiffError
     from preflight.snapshot import SnapshotError
 
     config_file: Path | None = args.policy_pack_config
@@ -381,7 +413,11 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
     if not stacks:
         raise UsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to preview")
     configs = {stack: check._config_path(stack, config_file) for stack in stacks}
+    if args.base is not None and not args.diff:
+        raise UsageError("--base is what --diff compares with: add --diff")
     results: dict[str, Policies] = {}
+    base: preview_diff.Base | None = None
+    fingerprinted: dict[str, dict[str, Any]] = {}
     owned = host is None
     try:
         if host is None:
@@ -390,7 +426,14 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
             )
         try:
             host.start()  # the pack boots while the program runs
-            snapshots = synth.synthesize(stacks, args.project, progress=progress, mode=args.mode)
+            if args.diff:
+                base = preview_diff.load_base(args.base or "HEAD", stacks, Path(args.project))
+            key = base.key.encode() if base is not None and base.key else None
+            snapshots = synth.synthesize(
+                stacks, args.project, fingerprint_key=key, progress=progress, mode=args.mode
+            )
+            if base is not None:
+                fingerprinted, snapshots = snapshots, preview_diff.without_fingerprints(snapshots)
             for stack in stacks:
                 progress(f"checking {stack} with {check._display(configs[stack])}")
                 result = check.check_snapshot(host, snapshots[stack], stack, configs[stack])
@@ -400,7 +443,7 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
         finally:
             if owned:
                 host.close()
-    except (SnapshotError, pack.PackError) as err:
+    except (SnapshotError, pack.PackError, DiffError) as err:
         raise UsageError(str(err)) from None
     except PolicyConfigError as err:
         raise UsageError(f"policy config {err}") from None
@@ -413,6 +456,16 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
         ]
         if mandatory:
             failed.append(f"{stack}: {len(mandatory)} mandatory policy violation(s)")
+    diffs = {}
+    if base is not None:
+        for stack in stacks:
+            shown_urns = (
+                {r["urn"] for r in select(snapshots[stack], args.target)} if args.target else None
+            )
+            diffs[stack] = (
+                preview_diff.compare(base, stack, fingerprinted[stack], shown_urns),
+                shown_urns,
+            )
     if args.json:
         documents = {
             stack: digest(
@@ -423,6 +476,11 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
             )
             for stack in stacks
         }
+        for stack, (d, shown_urns) in diffs.items():
+            steps, summary = preview_diff.steps(
+                d, base.snapshots.get(stack) if base else None, snapshots[stack], shown_urns
+            )
+            documents[stack].update(steps=steps, changeSummary=summary)
         one = documents[stacks[0]] if len(stacks) == 1 else documents
         sys.stdout.write(json.dumps(one, indent=4, ensure_ascii=False) + "\n")
     else:
@@ -430,12 +488,25 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
         for i, stack in enumerate(stacks):
             if i:
                 sys.stdout.write("\n")
-            sys.stdout.write(
-                render(snapshots[stack], colour, policies=results[stack], targets=args.target)
-            )
-    for line in failed:
+            if base is not None:
+                d, shown_urns = diffs[stack]
+                shown = select(snapshots[stack], args.target)
+                tail = policies_and_outputs(snapshots[stack], shown, results[stack], _paint(colour))
+                sys.stdout.write(
+                    preview_diff.text(d, base, snapshots[stack], colour, tail, shown_urns)
+                )
+            else:
+                sys.stdout.write(
+                    render(snapshots[stack], colour, policies=results[stack], targets=args.target)
+                )
+    blocked = [
+        f"{s}: would fail at apply: {b.text}" for s, (d, _) in diffs.items() for b in d.blockers
+    ]
+    for line in failed + blocked:
         error(f"preview failed: {line}")
-    return EXIT_VIOLATIONS if failed else 0
+    if failed:
+        return EXIT_VIOLATIONS
+    return preview_diff.APPLY_FAILURE_EXIT if blocked else 0
 
 
 def _blinded_config(project: Any, stack: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """``python -m preflight diff``: what a change would do to each stack, computed offline.
 
     python -m preflight diff --base origin/main [--stack NAME | --all]
-                             [--format markdown|json] [--allow-data-loss] [--json-out FILE]
+                             [--format text|markdown|json] [--allow-data-loss]
+                             [--json-out FILE]
 
 The base revision is checked out into a temporary ``git worktree`` (the working tree is never
 touched; the worktree is removed afterwards) and synthesized there by running
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -66,6 +68,7 @@ from preflight.diff.model import (
 )
 from preflight.diff.policies import compare_policies, policy_runner
 from preflight.diff.render import render_json, render_markdown
+from preflight.diff.terminal import render_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +76,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--stack", help="one stack (default: every stack on either side)")
     group.add_argument("--all", action="store_true", help="every stack (the default)")
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default=None,
+        help="text (coloured on a terminal), markdown (the pull-request comment) or json "
+        "(default: text on a terminal, markdown when piped)",
+    )
     parser.add_argument(
         "--allow-data-loss",
         action="store_true",
@@ -163,8 +172,13 @@ def run(args: argparse.Namespace) -> int:
         if args.json_out:
             args.json_out.parent.mkdir(parents=True, exist_ok=True)
             args.json_out.write_text(report_text + "\n")
-        if args.format == "json":
+        fmt = args.format or ("text" if sys.stdout.isatty() else "markdown")
+        if fmt == "json":
             sys.stdout.write(report_text + "\n")
+        elif fmt == "text":
+            colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            label = f"{base['rev']} ({base['commit'][:12]})"
+            sys.stdout.write(safe_text(render_text(diffs, label, colour=colour)))
         else:
             full_report = (
                 f"the full report is in `{args.json_out}`"

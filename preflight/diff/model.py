@@ -172,7 +172,8 @@ class StackDiff:
         if self.uncompared_secrets:
             notes.append(
                 f"{self.uncompared_secrets} secret value(s) could not be compared: one snapshot "
-                "carries no fingerprint (a base revision from before fingerprints)"
+                "carries no fingerprint (a saved snapshot, or a base revision from before "
+                "fingerprints)"
             )
         return notes
 

@@ -408,7 +408,7 @@ def test_secrets_without_fingerprints_are_counted_not_guessed() -> None:
     assert d.uncompared_secrets == 1
     assert d.notes == [
         "1 secret value(s) could not be compared: one snapshot carries no fingerprint "
-        "(a base revision from before fingerprints)"
+        "(a saved snapshot, or a base revision from before fingerprints)"
     ]
     same = diff.diff_snapshots("prod", head, head)
     assert same.resources == [] and same.uncompared_secrets == 0

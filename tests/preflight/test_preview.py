@@ -50,7 +50,7 @@ def preview_of(
     """``preview`` over ``snapshots`` in place of the program's synthesis."""
     calls: list[list[str]] = []
 
-    def synthesize(stacks, project_dir, progress=None, mode="update"):
+    def synthesize(stacks, project_dir, fingerprint_key=None, progress=None, mode="update"):
         calls.append(list(stacks))
         return {s: snapshots[s] for s in stacks}
 
