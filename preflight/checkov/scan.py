@@ -25,6 +25,7 @@ import shutil
 import subprocess  # nosec B404  # checkov runs as a subprocess, with a fixed argument list
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import partial
@@ -78,13 +79,32 @@ def parse_output(text: str) -> list[dict[str, Any]]:
                 reports.append(item)
 
 
+HEARTBEAT_SECONDS = 15.0
+"""How often a scan that is still running says so (checkov over the repository takes minutes)."""
+
+
+def _communicate(proc: subprocess.Popen[str], what: str) -> tuple[str, str]:
+    """The process's output, with a progress line every ``HEARTBEAT_SECONDS`` while it runs
+    (``communicate`` may be retried after a timeout without losing output)."""
+    started = time.monotonic()
+    deadline = started + CHECKOV_TIMEOUT
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return proc.communicate(timeout=max(0.01, min(HEARTBEAT_SECONDS, left)))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                proc.kill()
+                proc.communicate()
+                raise CheckovError(
+                    f"checkov did not finish {what} in {CHECKOV_TIMEOUT} s"
+                ) from None
+            elapsed = time.monotonic() - started
+            progress(f"checkov is still scanning {what} ({elapsed:.0f} s)", command="scan")
+
+
 def _finish(proc: subprocess.Popen[str], what: str) -> list[dict[str, Any]]:
-    try:
-        stdout, stderr = proc.communicate(timeout=CHECKOV_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise CheckovError(f"checkov did not finish {what} in {CHECKOV_TIMEOUT} s") from None
+    stdout, stderr = _communicate(proc, what)
     tail = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "no message")
     if proc.returncode not in (0, 1):
         raise CheckovError(f"checkov failed on {what} (exit {proc.returncode}): {tail}")

@@ -22,6 +22,7 @@ import yaml
 
 from preflight.checkov import scan as scan_mod
 from preflight.checkov import tfplan
+from preflight.diff.model import APPLY_FAILURE_EXIT, DATA_LOSS_EXIT
 from preflight.evidence.stores import FORMAT, MANIFEST, EvidenceError, Store
 from preflight.snapshot import SECRET_MARKER
 
@@ -266,7 +267,8 @@ def build_bundles(
         else:
             say(f"diff of {stack} against {b.deployed_commit}")
             code, out = diff_runner(b.deployed_commit, stack, project_dir)
-            if code in (0, 3):
+            # The report is complete for a data-loss risk (3) and a change refused at apply (4).
+            if code in (0, DATA_LOSS_EXIT, APPLY_FAILURE_EXIT):
                 b.files["diff.json"] = out.encode()
             else:
                 b.omitted["diff.json"] = f"`preflight diff` failed (exit {code})"

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import secrets
 import string
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -375,3 +378,32 @@ def test_crossguard_coverage_asks_each_policy_which_types_it_applies_to(
     }
     monkeypatch.setattr(registry, "collect", lambda: [SimpleNamespace(meta=None, schema={})])
     assert coverage.crossguard_policies(snapshots, types) is None
+
+
+def _sleeper(seconds: float) -> subprocess.Popen[str]:
+    code = f"import time; time.sleep({seconds}); print('[]')"
+    return subprocess.Popen(  # a fixed argv
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_a_long_scan_says_it_is_still_running(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(scan, "HEARTBEAT_SECONDS", 0.2)
+    assert scan._finish(_sleeper(0.9), "the repository") == []
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) >= 2
+    assert all(
+        re.fullmatch(r"scan: checkov is still scanning the repository \(\d+ s\)", line)
+        for line in lines
+    ), lines
+
+
+def test_a_scan_past_the_timeout_is_stopped(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(scan, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(scan, "CHECKOV_TIMEOUT", 0.5)
+    proc = _sleeper(30)
+    with pytest.raises(
+        scan.CheckovError, match=re.escape("did not finish the repository in 0.5 s")
+    ):
+        scan._finish(proc, "the repository")
+    assert proc.poll() is not None
