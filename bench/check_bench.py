@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.synth_bench import say  # noqa: E402
 from preflight import check, synth  # noqa: E402
 from preflight.analyzer.config import load_policy_pack_config, reconcile  # noqa: E402
 from preflight.analyzer.host import PolicyPackHost  # noqa: E402
@@ -39,6 +40,7 @@ from preflight.snapshot import validate  # noqa: E402
 
 
 def wall(command: list[str], expect: tuple[int, ...] = (0, 1)) -> float:
+    say(" ".join(a for a in command[1:5] if not a.startswith("/")))
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
     elapsed = time.perf_counter() - start

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.synth_bench import FLOOR  # noqa: E402
+from bench.synth_bench import FLOOR, say  # noqa: E402
 
 TARGET = 1.3
 
@@ -59,10 +59,12 @@ def main() -> int:
     py = sys.executable
     floor = [py, "-c", FLOOR]
     preview = [py, "-m", "preflight", "preview", "--all"]
+    say("warm-up")
     run(floor), run(preview)  # warm-up: page cache, bytecode
     wall: list[float] = []
     cpu: list[float] = []
-    for _ in range(args.runs):
+    for i in range(args.runs):
+        say(f"pair {i + 1}/{args.runs}: import floor, then preview --all")
         floor_wall, floor_cpu = run(floor)
         preview_wall, preview_cpu = run(preview)
         wall.append(preview_wall / floor_wall)

@@ -27,11 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "import pulumi, pulumi_gcp, pulumi_datadog, pulumi_pagerduty"
 
 
+def say(message: str) -> None:
+    """A progress line on stderr: a bench runs for minutes (the figures go to stdout)."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
 def timed(cmd: list[str], repeat: int) -> float:
     """Median wall time of ``cmd`` over ``repeat`` runs (after one warm-up run)."""
+    label = " ".join(a for a in cmd[1:4] if not a.startswith("/"))
+    say(f"{label}: warm-up")
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
     times = []
-    for _ in range(repeat):
+    for i in range(repeat):
+        say(f"{label}: run {i + 1}/{repeat}")
         start = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
