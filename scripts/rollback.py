@@ -11,7 +11,10 @@ Every update that ``pulumi up`` records carries the git commit it was run from (
 into a temporary git worktree (the current checkout is never touched), runs ``pulumi preview``
 there with the policy pack, asks for confirmation (or takes ``--yes``), runs ``pulumi up`` from
 the worktree with a message that names the rolled-back version, and removes the worktree again,
-also when something fails or the operator presses Ctrl-C.
+also when something fails or the run is interrupted (Ctrl-C, SIGTERM, SIGHUP: pulumi is asked
+to cancel and waited for; exit 128 + the signal's number; ``preflight.interrupts``). Without
+``--yes`` it refuses (exit 2) while the policy config or ``Pulumi.<stack>.yaml`` has uncommitted
+changes.
 
 The Pulumi CLI is ``pulumi`` on PATH, or the program named by the environment variable
 ``PULUMI_BIN``. The runbook is docs/runbooks/rollback.md.
@@ -589,6 +592,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="scripts/rollback.py",
         description="List a stack's updates, or roll it back to an earlier successful one.",
+        epilog="Before it checks anything out, --to refuses (exit 2) while the policy config it "
+        "would use or Pulumi.<stack>.yaml has uncommitted changes; --yes goes on and says so. "
+        "Interrupted (Ctrl-C, SIGTERM, SIGHUP), it asks pulumi to cancel, waits for it, removes "
+        "the temporary worktree and exits 128 + the signal's number (130, 143, 129); the next "
+        "run removes what a killed run left. Runbook: docs/runbooks/rollback.md.",
     )
     parser.add_argument("--stack", required=True, help="stack name, e.g. prod")
     mode = parser.add_mutually_exclusive_group()
@@ -599,7 +607,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the latest successful update: the version to roll back to if the next "
         "deployment goes wrong (run it before `pulumi up`)",
     )
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask for confirmation, and go on despite uncommitted changes to the policy "
+        "config or the stack file (one line says so)",
+    )
     parser.add_argument(
         "--limit", type=int, default=20, help="how many updates to list (default 20)"
     )
