@@ -151,15 +151,29 @@ def handling_signals() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        pending = None if _state.raised else _state.received
         _state.installed = False
         _state.received = None
         _state.raised = False
+        if pending is not None:  # it came where it could not be raised: report it now
+            raise Interrupted(pending)
 
 
 def _main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _shielded() -> Iterator[None]:
+    """Like ``deferred()`` but without raising at the end: for a block whose caller calls
+    ``check()`` itself once what the block made is in its own ``try``."""
+    _state.shield += 1
+    try:
+        yield
+    finally:
+        _state.shield -= 1
 
 
 @contextlib.contextmanager
@@ -221,14 +235,15 @@ def child(
     the child's process id in that scratch folder's marker, so ``reclaim()`` leaves the folder
     alone while the child still runs.
     """
-    with deferred():
+    with _shielded():
         proc: subprocess.Popen[Any] = subprocess.Popen(  # noqa: S603  # nosec B603  # argv list
             list(argv), preexec_fn=_die_with_parent(stop), **popen
         )
         _state.children[proc.pid] = (proc, stop)
+    try:
+        check()  # a signal that came while it started
         if owner is not None:
             owner.add_process(proc.pid)
-    try:
         yield proc
     except BaseException as exc:
         with deferred():
@@ -251,23 +266,6 @@ def child(
                         stream.close()
             proc.wait()
             _state.children.pop(proc.pid, None)
-
-
-def run(
-    argv: Sequence[str], cwd: Path, *, stop: int = signal.SIGTERM, grace: float | None = 5.0
-) -> subprocess.CompletedProcess[str]:
-    """Run a short command with its output captured as text, stopped with the run."""
-    with child(
-        argv,
-        stop=stop,
-        grace=grace,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        out, err = proc.communicate()
-    return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
 # --- scratch folders and worktrees ---------------------------------------------------------
@@ -386,11 +384,11 @@ def scratch(kind: str, repo: Path) -> Iterator[Scratch]:
     with its worktrees on the way out, whatever happened."""
     if kind not in KINDS:
         raise ValueError(f"unknown scratch kind {kind!r}")
-    with deferred():
-        path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-{os.getpid()}-"))
-        made = Scratch(path, kind, repo)
-        made._write_marker()
+    with _shielded():
+        made = Scratch(Path(tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-{os.getpid()}-")), kind, repo)
     try:
+        made._write_marker()
+        check()  # a signal that came while it was made
         yield made
     finally:
         made.remove()
