@@ -34,6 +34,7 @@ from tests.support.interrupts import (
 )
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rollback.py"
+DRILL = SCRIPT.with_name("rollback_drill.py")
 HISTORY_CALL = [
     "stack",
     "history",
@@ -145,9 +146,11 @@ def _no_process_left(tmp_path: Path) -> Iterator[None]:
     STARTED.clear()
 
 
-def start(world: dict[str, Any], *args: str, hold: str = "") -> subprocess.Popen[str]:
+def start(
+    world: dict[str, Any], *args: str, hold: str = "", script: Path = SCRIPT
+) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, str(script), *args],
         cwd=world["repo"],
         env={**world["env"], "FAKE_PULUMI_HOLD": hold},
         stdin=subprocess.DEVNULL,
@@ -227,6 +230,28 @@ def test_two_rollbacks_at_once_leave_each_other_alone(world: dict[str, Any]) -> 
     (world["state"] / "release").write_text("")
     returncode, _, err = finish(first)
     assert returncode == 0, err
+    assert_nothing_left(world)
+
+
+def test_a_signal_during_the_drills_preview_stops_it_and_removes_the_worktree(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    evidence = tmp_path / "evidence.json"
+    proc = start(
+        world, "--stack", "prod", "--evidence", str(evidence), hold="preview", script=DRILL
+    )
+    started = wait_for("started-*", world["state"], proc)
+    assert len(worktrees(world["repo"])) == 2
+    proc.send_signal(signal.SIGTERM)
+    returncode, _, err = finish(proc)
+    assert returncode == 143, err
+    assert "Traceback" not in err
+    assert (world["state"] / f"signalled-{pid_of(started)}").read_text() == "SIGINT"
+    assert err.splitlines()[-1] == (
+        "rollback drill: interrupted by SIGTERM: the preview was stopped and the temporary "
+        "worktree removed; no evidence was written"
+    )
+    assert not evidence.exists()
     assert_nothing_left(world)
 
 
