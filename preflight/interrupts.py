@@ -20,9 +20,10 @@ Commands that check a commit out into a temporary ``git worktree`` (``python -m 
   naming this host, and whose owner and children are all gone (a reused process id is told apart
   by its start time, /proc/<pid>/stat field 22). It never touches a live run's folder, nor
   anything without the marker (except an empty folder of that name whose owner is gone).
-  ``git worktree prune`` then drops the registrations whose folder is gone; ``git worktree add``
-  locks a worktree while it is being created, so a concurrent run's prune never drops one
-  half-made (git-worktree(1), "add" and "prune").
+  It then drops the git registrations of worktrees that lay in one of our folders that no
+  longer exists, by name (``git worktree remove --force --force``), and no other: not the
+  repository-wide ``git worktree prune``, which would also drop a registration of the user's
+  whose folder is merely away (git-worktree(1), "remove" and "prune").
 """
 
 from __future__ import annotations
@@ -365,8 +366,8 @@ class Scratch:
                 if path.exists():
                     _git(self.repo, "worktree", "remove", "--force", "--force", str(path))
             shutil.rmtree(self.path, ignore_errors=True)
-            if self.worktrees:
-                _git(self.repo, "worktree", "prune")
+            if self.worktrees:  # a registration git could not drop while the folder was there
+                _drop_registrations(self.repo, _roots(self.path.parent), only=self.path)
 
 
 def _process(pid: int) -> dict[str, Any]:
@@ -452,9 +453,10 @@ def _registered_worktrees(repo: Path) -> list[tuple[Path, bool]]:
 
 
 def reclaim(repo: Path | None) -> list[Path]:
-    """Remove what killed runs left in the temporary folder (see the module docstring) and
-    prune their worktree registrations in their repositories and in ``repo``; the folders
-    removed. Safe while other runs work: their folders are alive and their worktrees exist."""
+    """Remove what killed runs left in the temporary folder (see the module docstring) and drop
+    their worktree registrations from their repositories and from ``repo``; the folders removed.
+    Safe while other runs work: their folders are alive, and only registrations inside one of
+    our folders that no longer exists are dropped."""
     root = Path(tempfile.gettempdir())
     removed: list[Path] = []
     repos: set[Path] = {repo} if repo is not None else set()
@@ -468,31 +470,39 @@ def reclaim(repo: Path | None) -> list[Path]:
             if marker is None:
                 continue
             recorded = Path(str(marker.get("repo", "")))
-            owners = {recorded} if marker and recorded.is_dir() else set()
-            for owner_repo in owners | repos:
-                for worktree, locked in _registered_worktrees(owner_repo):
-                    if locked and _inside(worktree, path):
-                        _git(owner_repo, "worktree", "unlock", str(worktree))
             shutil.rmtree(path, ignore_errors=True)
             if not path.exists():
                 removed.append(path)
-                repos |= owners
+                if marker and recorded.is_dir():
+                    repos.add(recorded)
         for each in sorted(repos):
-            _unlock_gone(each, root)
-            _git(each, "worktree", "prune")
+            _drop_registrations(each, _roots(root))
     return removed
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
+def _roots(folder: Path) -> set[Path]:
+    """``folder`` as given and resolved: git records a worktree's path with symlinks resolved
+    (``/tmp`` may be one, as on macOS)."""
+    return {folder, folder.resolve()}
 
 
-def _unlock_gone(repo: Path, root: Path) -> None:
-    """Unlock this repository's worktrees whose folder is gone and was one of ours (a run killed
-    inside ``git worktree add`` leaves it locked, and prune skips locked ones)."""
-    for worktree, locked in _registered_worktrees(repo):
-        if not locked or worktree.exists():
+def _scratch_of(worktree: Path, roots: set[Path]) -> Path | None:
+    """The scratch folder (named as ours, directly in one of ``roots``) ``worktree`` lies in."""
+    for top in [worktree, *worktree.parents]:
+        if top.parent in roots and _NAME_RE.match(top.name):
+            return top
+    return None
+
+
+def _drop_registrations(repo: Path, roots: set[Path], only: Path | None = None) -> None:
+    """Drop ``repo``'s registrations of worktrees that lie in one of our scratch folders that no
+    longer exists (``only``: in that one). ``git worktree remove --force --force`` of a missing
+    worktree deletes its registration, locked or not (a run killed inside ``git worktree add``
+    leaves it locked); unlike ``git worktree prune`` it touches nothing but the path it names,
+    so a worktree of someone else's whose folder is away (an unmounted disk) stays registered.
+    A run's folder exists before its worktree is added, so a run adding one is never hit."""
+    for worktree, _locked in _registered_worktrees(repo):
+        top = _scratch_of(worktree, roots)
+        if top is None or top.exists() or (only is not None and top.name != only.name):
             continue
-        top = next((p for p in [worktree, *worktree.parents] if p.parent == root), None)
-        if top is not None and _NAME_RE.match(top.name) and not top.exists():
-            _git(repo, "worktree", "unlock", str(worktree))
+        _git(repo, "worktree", "remove", "--force", "--force", str(worktree))

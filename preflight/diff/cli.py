@@ -35,7 +35,7 @@ Interruptions (``preflight.interrupts``): SIGINT, SIGTERM and SIGHUP stop the ba
 subprocess, remove the worktree and the run's temporary folder (``$TMPDIR/preflight-diff-<pid>-*``)
 and print one line. A run killed outright (SIGKILL) cannot clean up: the next run of ``diff`` or
 ``scripts/rollback.py`` removes such folders once their owner process is gone, and prunes their
-worktree registrations.
+worktree registrations (by name, never a repository-wide prune).
 """
 
 from __future__ import annotations

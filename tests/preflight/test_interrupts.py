@@ -129,7 +129,12 @@ def test_never_touches_what_is_not_provably_ours_or_still_running(
     link = tmp / f"preflight-diff-{gone}-symlink"
     link.symlink_to(target)
     kept.append(link)
+    # a worktree of the user's whose folder is away (an unmounted disk) stays registered
+    away = tmp_path / "usb" / "feature"
+    git(repo, "worktree", "add", "--detach", "--quiet", str(away), "HEAD")
+    away.rename(tmp_path / "usb" / "moved")
     names = left_in(tmp)
     assert interrupts.reclaim(repo) == []
     assert left_in(tmp) == names == sorted(p.name for p in kept)
     assert target.exists()
+    assert worktrees(repo) == [str(repo), str(away)]
