@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # commands that handle signals themselves never get here
+        progress("interrupted (exit 130)")
+        return 130
 
 
 if __name__ == "__main__":

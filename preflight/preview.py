@@ -425,9 +425,9 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
                 pack_dir, project=project.name, stack=stacks[0] if len(stacks) == 1 else None
             )
         try:
-            host.start()  # the pack boots while the program runs
-            if args.diff:
+            if args.diff:  # before the pack's gRPC threads exist: the base runs in a subprocess
                 base = preview_diff.load_base(args.base or "HEAD", stacks, Path(args.project))
+            host.start()  # the pack boots while the program runs
             key = base.key.encode() if base is not None and base.key else None
             snapshots = synth.synthesize(
                 stacks, args.project, fingerprint_key=key, progress=progress, mode=args.mode

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,14 +72,23 @@ def load_base(base: str, stacks: list[str], project: Path) -> Base:
             s: _read_snapshot(path / f"{s}.json") for s in stacks if (path / f"{s}.json").is_file()
         }
         return Base(str(path), found, None)
+    from preflight import interrupts
     from preflight.diff.gitbase import base_worktree, repo_root, resolve_commit, synthesize_base
 
+    project = project.resolve()
     repo = repo_root(project)
     commit = resolve_commit(repo, base)
+    interrupts.reclaim(repo)
     key = secrets.token_hex(32)
     progress(f"synthesizing {base} ({commit[:12]}) in a temporary worktree")
-    with base_worktree(repo, commit) as checkout, tempfile.TemporaryDirectory() as out:
-        found = synthesize_base(checkout, checkout / project.relative_to(repo), key, Path(out))
+    try:
+        with interrupts.handling_signals(), base_worktree(repo, commit) as (checkout, scratch):
+            found = synthesize_base(
+                checkout, checkout / project.relative_to(repo), key, scratch.path / "out", scratch
+            )
+    except interrupts.Interrupted as stop:
+        progress(f"interrupted by {stop.name}: the temporary worktree is removed")
+        raise SystemExit(stop.exit_code) from None
     return Base(f"{base} ({commit[:12]})", {s: found[s] for s in stacks if s in found}, key)
 
 

@@ -11,7 +11,10 @@ Every update that ``pulumi up`` records carries the git commit it was run from (
 into a temporary git worktree (the current checkout is never touched), runs ``pulumi preview``
 there with the policy pack, asks for confirmation (or takes ``--yes``), runs ``pulumi up`` from
 the worktree with a message that names the rolled-back version, and removes the worktree again,
-also when something fails or the operator presses Ctrl-C.
+also when something fails or the run is interrupted (Ctrl-C, SIGTERM, SIGHUP: pulumi is asked
+to cancel and waited for; exit 128 + the signal's number; ``preflight.interrupts``). Without
+``--yes`` it refuses (exit 2) while the policy config or ``Pulumi.<stack>.yaml`` has uncommitted
+changes.
 
 The Pulumi CLI is ``pulumi`` on PATH, or the program named by the environment variable
 ``PULUMI_BIN``. The runbook is docs/runbooks/rollback.md.
@@ -25,9 +28,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess  # nosec B404  # git and python/pulumi with fixed argument lists, no shell
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +43,7 @@ if __package__ in (None, ""):  # run as a file (python scripts/rollback.py): fin
 import change_notice
 from _usage import parser_class
 
+from preflight import interrupts
 from preflight.cli import EXIT_USAGE, UsageError, error, progress
 
 PROG = "rollback"
@@ -129,36 +133,42 @@ def parse_history(text: str) -> list[Update]:
 # --- external commands -------------------------------------------------------------------
 
 
-def _wait(proc: subprocess.Popen[Any]) -> int:
-    """Wait for ``proc``; on Ctrl-C keep waiting so the child (which got the same SIGINT from
-    the terminal) can stop cleanly, then re-raise so nothing further runs."""
-    interrupted = False
-    while True:
-        try:
-            code = proc.wait()
-        except KeyboardInterrupt:
-            if not interrupted:
-                progress("interrupted: waiting for pulumi to stop cleanly", command=PROG)
-            interrupted = True
-            continue
-        if interrupted:
-            raise KeyboardInterrupt
-        return code
+def run_streaming(argv: Sequence[str], cwd: Path, owner: interrupts.Scratch | None = None) -> int:
+    """Run a Pulumi command with its output going straight to the operator's terminal.
 
-
-def run_streaming(argv: Sequence[str], cwd: Path) -> int:
-    """Run a command with its output going straight to the operator's terminal."""
+    Interrupted (Ctrl-C, SIGTERM, SIGHUP), the command gets SIGINT, which every Pulumi CLI takes
+    as "cancel cleanly" (a second one as "stop at once"; pulumi/pulumi#17467 added SIGTERM), and
+    this waits until it has stopped; a further signal is passed on. ``owner`` is the scratch
+    folder the command runs in, which records it while it runs."""
     try:
-        proc = subprocess.Popen(list(argv), cwd=cwd)  # noqa: S603  # nosec B603  # argv list, no shell
+        with interrupts.child(
+            argv,
+            stop=signal.SIGINT,
+            grace=None,
+            on_interrupt=lambda: progress(
+                "interrupted: waiting for pulumi to stop cleanly", command=PROG
+            ),
+            owner=owner,
+            cwd=cwd,
+        ) as proc:
+            return proc.wait()
     except OSError as err:
         raise RollbackError(f"could not run {argv[0]}: {err.strerror}") from None
-    return _wait(proc)
 
 
-def run_captured(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_captured(
+    argv: Sequence[str], cwd: Path, owner: interrupts.Scratch | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command with its output captured; stopped (SIGINT) with the run."""
     try:
-        with subprocess.Popen(  # noqa: S603  # nosec B603  # argv list, no shell
-            list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        with interrupts.child(
+            argv,
+            stop=signal.SIGINT,
+            owner=owner,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         ) as proc:
             out, err = proc.communicate()
     except OSError as exc:
@@ -205,24 +215,27 @@ def commit_exists(repo: Path, commit: str) -> bool:
 
 
 @contextlib.contextmanager
-def temporary_worktree(repo: Path, commit: str, label: str) -> Iterator[Path]:
-    """A detached worktree of ``commit``; removed on the way out, whatever happened."""
-    parent = Path(tempfile.mkdtemp(prefix=f"rollback-{label}-"))
-    path = parent / "checkout"
-    try:
-        done = run_captured(
-            [_git(), "worktree", "add", "--detach", "--quiet", str(path), commit], repo
-        )
-        if done.returncode != 0:
+def worktree_scratch(repo: Path, commit: str) -> Iterator[tuple[Path, interrupts.Scratch]]:
+    """A detached worktree of ``commit`` in this run's scratch folder, and that folder; both
+    removed on the way out, whatever happened, an interruption included
+    (``preflight.interrupts``)."""
+    with interrupts.scratch("rollback", repo) as scratch:
+        try:
+            path = scratch.add_worktree(commit, "checkout")
+        except interrupts.WorktreeError as err:
             raise RollbackError(
-                f"git worktree add failed for commit {commit[:12]}: {_last_line(done.stderr)}"
-            )
+                f"git worktree add failed for commit {commit[:12]}: {err}"
+            ) from None
+        yield path, scratch
+
+
+@contextlib.contextmanager
+def temporary_worktree(repo: Path, commit: str, label: str) -> Iterator[Path]:
+    """A detached worktree of ``commit``; removed on the way out, whatever happened. ``label``
+    names what it is for in the progress lines of the caller (kept for its callers)."""
+    del label
+    with worktree_scratch(repo, commit) as (path, _scratch):
         yield path
-    finally:
-        if path.exists():
-            run_captured([_git(), "worktree", "remove", "--force", str(path)], repo)
-        shutil.rmtree(parent, ignore_errors=True)
-        run_captured([_git(), "worktree", "prune"], repo)
 
 
 # --- history ---------------------------------------------------------------------------
@@ -464,6 +477,56 @@ def rollback_config(config: Path, stack: str, version: int, into: Path) -> Path:
     return path
 
 
+def uncommitted(repo: Path, paths: Sequence[Path]) -> list[Path]:
+    """Those of ``paths`` inside ``repo`` whose working-tree state differs from HEAD (modified,
+    staged, deleted or untracked: ``git status --porcelain``), as the same ``Path`` objects."""
+    changed = []
+    for path in paths:
+        try:
+            relative = path.resolve().relative_to(repo)
+        except ValueError:
+            continue  # outside the repository: git knows nothing of it
+        done = run_captured(
+            [_git(), "status", "--porcelain", "--untracked-files=all", "--", str(relative)], repo
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            changed.append(path)
+    return changed
+
+
+def _refuse_uncommitted(
+    args: argparse.Namespace,
+    repo: Path,
+    project: Path,
+    current_pack: tuple[Path, Path] | None,
+    target: Update,
+) -> None:
+    """A UsageError naming the policy config and stack file with uncommitted changes, which
+    would make the rollback differ from what the operator reads in git; with ``--yes``, one line
+    saying the rollback goes on with them."""
+    stack_file = project / f"Pulumi.{args.stack.rsplit('/', 1)[-1]}.yaml"
+    notes = {stack_file: f"the rollback applies version {target.version}'s, not this one"}
+    config = current_pack[1] if current_pack else None
+    if config is None:
+        with contextlib.suppress(UsageError):
+            config = _policy_files(project, None, None, args.stack)[1]
+        notes_config = f"the rollback uses version {target.version}'s policy config"
+    else:
+        notes_config = "preview and up would use it as modified"
+    if config is not None:
+        notes = {config: notes_config, **notes}
+    changed = uncommitted(repo, list(notes))
+    if not changed:
+        return
+    listed = " and ".join(f"{p.resolve().relative_to(repo)} ({notes[p]})" for p in changed)
+    if not args.yes:
+        raise UsageError(
+            f"uncommitted changes to {listed}: commit or revert them, or pass --yes to roll back "
+            "anyway"
+        )
+    progress(f"rolling back with uncommitted changes to {listed}, as --yes says", command=PROG)
+
+
 def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: Path) -> int:
     updates = pulumi.history(until=lambda seen: any(u.version == args.to for u in seen))
     target = select_target(updates, args.to, args.stack, repo, allow_dirty=args.allow_dirty)
@@ -472,7 +535,15 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
         current_pack = _policy_files(project, args.policy_pack, args.policy_pack_config, args.stack)
     if target.commit is None:  # select_target refuses these; keeps the type checker informed
         raise UsageError(f"version {target.version} recorded no git commit")
-    with temporary_worktree(repo, target.commit, f"{args.stack}-v{target.version}") as tree:
+    _refuse_uncommitted(args, repo, project, current_pack, target)
+    reclaimed = interrupts.reclaim(repo)
+    if reclaimed:
+        progress(
+            f"removed {len(reclaimed)} temporary folder(s) that interrupted runs left: "
+            + ", ".join(p.name for p in reclaimed),
+            command=PROG,
+        )
+    with worktree_scratch(repo, target.commit) as (tree, scratch):
         checkout = tree / project.relative_to(repo)
         progress(
             f"checked out commit {target.short_commit} (version {target.version}) into {checkout}",
@@ -484,7 +555,9 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
         if args.policy_pack_config is None:
             config = rollback_config(config, args.stack, target.version, tree.parent)
         policy = ["--policy-pack", str(pack), "--policy-pack-config", str(config)]
-        code = run_streaming([pulumi.binary, "preview", "--stack", args.stack, *policy], checkout)
+        code = run_streaming(
+            [pulumi.binary, "preview", "--stack", args.stack, *policy], checkout, scratch
+        )
         if code != 0:
             raise RollbackError(
                 f"pulumi preview failed (exit {code}): nothing was changed; fix the cause above "
@@ -497,6 +570,7 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
         code = run_streaming(
             [pulumi.binary, "up", "--stack", args.stack, "--yes", "--message", message, *policy],
             checkout,
+            scratch,
         )
         if code != 0:
             raise RollbackError(
@@ -518,6 +592,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="scripts/rollback.py",
         description="List a stack's updates, or roll it back to an earlier successful one.",
+        epilog="Before it checks anything out, --to refuses (exit 2) while the policy config it "
+        "would use or Pulumi.<stack>.yaml has uncommitted changes; --yes goes on and says so. "
+        "Interrupted (Ctrl-C, SIGTERM, SIGHUP), it asks pulumi to cancel, waits for it, removes "
+        "the temporary worktree and exits 128 + the signal's number (130, 143, 129); the next "
+        "run removes what a killed run left. Runbook: docs/runbooks/rollback.md.",
     )
     parser.add_argument("--stack", required=True, help="stack name, e.g. prod")
     mode = parser.add_mutually_exclusive_group()
@@ -528,7 +607,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the latest successful update: the version to roll back to if the next "
         "deployment goes wrong (run it before `pulumi up`)",
     )
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask for confirmation, and go on despite uncommitted changes to the policy "
+        "config or the stack file (one line says so)",
+    )
     parser.add_argument(
         "--limit", type=int, default=20, help="how many updates to list (default 20)"
     )
@@ -562,6 +646,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; SIGINT, SIGTERM and SIGHUP stop it cleanly (``preflight.interrupts``):
+    Pulumi is asked to cancel and waited for, the worktree is removed, one line says so, and
+    the exit code is 128 + the signal's number (130, 143, 129)."""
+    try:
+        with interrupts.handling_signals():
+            return _main(argv)
+    except (KeyboardInterrupt, interrupts.Interrupted) as stop:
+        signum = stop.signum if isinstance(stop, interrupts.Interrupted) else signal.SIGINT
+        by = "" if signum == signal.SIGINT else f" by {interrupts.signal_name(signum)}"
+        progress(
+            f"interrupted{by}: nothing further was run and any temporary worktree was removed",
+            command=PROG,
+        )
+        return interrupts.exit_code(signum)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.limit < 1:
@@ -593,12 +694,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RollbackError as err:
         error(str(err), command=PROG)
         return 1
-    except KeyboardInterrupt:
-        progress(
-            "interrupted: nothing further was run and any temporary worktree was removed",
-            command=PROG,
-        )
-        return 130
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ The evidence is one JSON file (default ``evidence/rollback-drill-<stack>.json``)
 versions and commits rolled back from and to, the preview's result, whether the rollback was
 executed, and the time. It is written also when the drill fails. Exit codes: 0 the drill passed;
 1 the preview (or the rollback) failed; 2 there is nothing to drill (no earlier successful
-update) or bad arguments. Runbook: docs/runbooks/game-day.md.
+update) or bad arguments; 128 + the signal's number (130, 143, 129) when interrupted, which
+stops the preview and removes the worktree. Runbook: docs/runbooks/game-day.md.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any
 import rollback
 from _usage import UsageError, fixed_clock, parser_class
 from rollback import Pulumi, RollbackError, Update
+
+from preflight import interrupts
 
 PROG = "rollback drill"
 FORMAT = "controlplane-rollback-drill/1"
@@ -77,13 +80,12 @@ def preview_rollback(
     pack, config = policy_files(project, stack)
     if target.commit is None:  # select_target refuses these; keeps the type checker informed
         raise UsageError(f"version {target.version} recorded no git commit")
-    label = f"drill-{stack}-v{target.version}"
-    with rollback.temporary_worktree(repo, target.commit, label) as tree:
+    with rollback.worktree_scratch(repo, target.commit) as (tree, scratch):
         checkout = tree / project.relative_to(repo)
         argv = [pulumi.binary, "preview", "--stack", stack]
         argv += ["--policy-pack", str(pack), "--policy-pack-config", str(config)]
         print(f"{PROG}: pulumi preview of commit {target.short_commit}", file=sys.stderr)
-        done = rollback.run_captured(argv, checkout)
+        done = rollback.run_captured(argv, checkout, scratch)
     sys.stderr.write(done.stdout + done.stderr)
     return {
         "exitCode": done.returncode,
@@ -180,6 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; SIGINT, SIGTERM and SIGHUP stop the preview, remove the worktree and
+    exit 128 + the signal's number without writing evidence (``preflight.interrupts``)."""
+    try:
+        with interrupts.handling_signals():
+            return _main(argv)
+    except interrupts.Interrupted as stop:
+        print(
+            f"{PROG}: interrupted by {stop.name}: the preview was stopped and the temporary "
+            "worktree removed; no evidence was written",
+            file=sys.stderr,
+        )
+        return stop.exit_code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     evidence_path = args.evidence or Path("evidence") / f"rollback-drill-{args.stack}.json"
     try:

@@ -32,7 +32,14 @@ run only, so a secret shows as ``[secret:<hmac>]`` and a changed value can be re
 
 Exit codes: 0 no data-loss risk (or allowed), 3 a stateful resource would be deleted or
 replaced, 4 a change would be refused at apply (whatever the flags), 2 usage or configuration
-error, 1 the base revision could not be synthesized.
+error, 1 the base revision could not be synthesized, 128 + the signal's number when
+interrupted: 130 SIGINT (Ctrl-C), 143 SIGTERM (a CI cancel), 129 SIGHUP.
+
+Interruptions (``preflight.interrupts``): SIGINT, SIGTERM and SIGHUP stop the base synthesis
+subprocess, remove the worktree and the run's temporary folder (``$TMPDIR/preflight-diff-<pid>-*``)
+and print one line. A run killed outright (SIGKILL) cannot clean up: the next run of ``diff`` or
+``scripts/rollback.py`` removes such folders once their owner process is gone, and prunes their
+worktree registrations (by name, never a repository-wide prune).
 """
 
 from __future__ import annotations
@@ -42,11 +49,11 @@ import json
 import os
 import secrets
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from preflight import interrupts
 from preflight import synth as synth_mod
 from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress, rfc3339
 from preflight.diff import impact
@@ -131,11 +138,20 @@ def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
         raise UsageError(f"no Pulumi.yaml in {project}: pass --project DIR")
     repo = repo_root(project)
     commit = resolve_commit(repo, args.base)
+    reclaimed = interrupts.reclaim(repo)
+    if reclaimed:
+        progress(
+            f"removed {len(reclaimed)} temporary folder(s) that interrupted runs left: "
+            + ", ".join(p.name for p in reclaimed),
+            command=COMMAND,
+        )
     head_available = _head_stacks(project)
     key = secrets.token_hex(32)
     progress(f"synthesizing {args.base} ({commit[:12]}) in a temporary worktree", command=COMMAND)
-    with base_worktree(repo, commit) as checkout, tempfile.TemporaryDirectory() as out:
-        base = synthesize_base(checkout, checkout / project.relative_to(repo), key, Path(out))
+    with base_worktree(repo, commit) as (checkout, scratch):
+        out = scratch.path / "snapshots"
+        base = synthesize_base(checkout, checkout / project.relative_to(repo), key, out, scratch)
+    interrupts.check()
     if args.stack:
         if args.stack not in base and args.stack not in head_available:
             raise UsageError(
@@ -165,6 +181,19 @@ def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        with interrupts.handling_signals():
+            return _run(args)
+    except interrupts.Interrupted as stop:
+        progress(
+            f"interrupted by {stop.name}: stopped, the temporary worktree and folder are removed "
+            f"(exit {stop.exit_code})",
+            command=COMMAND,
+        )
+        return stop.exit_code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         diffs, base = compute(args)
         report = render_json(diffs, base, allow_data_loss=args.allow_data_loss)

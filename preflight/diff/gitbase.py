@@ -14,11 +14,11 @@ import os
 import shutil
 import subprocess  # nosec B404  # git and this interpreter, fixed argument lists, no shell
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from preflight import interrupts
 from preflight import synth as synth_mod
 from preflight.cli import UsageError, progress
 from preflight.diff.model import COMMAND, DiffError, safe_text
@@ -57,20 +57,15 @@ def repo_root(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def base_worktree(repo: Path, commit: str) -> Iterator[Path]:
-    """A detached worktree of ``commit`` in a temporary directory, removed on the way out."""
-    parent = Path(tempfile.mkdtemp(prefix="preflight-diff-"))
-    path = parent / "base"
-    try:
-        done = _git(repo, "worktree", "add", "--detach", "--quiet", str(path), commit)
-        if done.returncode != 0:
-            raise DiffError(f"git worktree add failed: {_last_line(done.stderr)}")
-        yield path
-    finally:
-        if path.exists():
-            _git(repo, "worktree", "remove", "--force", str(path))
-        shutil.rmtree(parent, ignore_errors=True)
-        _git(repo, "worktree", "prune")
+def base_worktree(repo: Path, commit: str) -> Iterator[tuple[Path, interrupts.Scratch]]:
+    """A detached worktree of ``commit`` in this run's scratch folder, and that folder; both
+    removed on the way out, also when the run is interrupted (``preflight.interrupts``)."""
+    with interrupts.scratch("diff", repo) as scratch:
+        try:
+            path = scratch.add_worktree(commit, "base")
+        except interrupts.WorktreeError as err:
+            raise DiffError(f"git worktree add failed: {err}") from None
+        yield path, scratch
 
 
 def _last_line(text: str) -> str:
@@ -79,18 +74,30 @@ def _last_line(text: str) -> str:
 
 
 def synthesize_base(
-    checkout: Path, project: Path, key: str, out_dir: Path
+    checkout: Path,
+    project: Path,
+    key: str,
+    out_dir: Path,
+    owner: interrupts.Scratch | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every stack of the base revision, synthesized by the base's own preflight in a
-    subprocess of this interpreter; ``project`` is the Pulumi project inside ``checkout``."""
+    subprocess of this interpreter; ``project`` is the Pulumi project inside ``checkout``.
+    The subprocess is stopped with this run (SIGTERM, then SIGKILL after 5 seconds) and is
+    recorded in ``owner``'s marker while it runs."""
     argv = [sys.executable, "-m", "preflight", "synth", "--all", "--out-dir", str(out_dir)]
     if project != checkout:
         argv += ["--project", str(project)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env[FINGERPRINT_ENV] = key
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    with subprocess.Popen(  # noqa: S603  # nosec B603  # argv list, no shell
-        argv, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    with interrupts.child(
+        argv,
+        owner=owner,
+        cwd=checkout,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         tail: list[str] = []
         for line in proc.stderr or ():
