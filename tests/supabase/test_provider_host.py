@@ -335,7 +335,7 @@ def test_delete_without_restore_writes_nothing(
 def test_a_provider_error_reaches_the_engine_as_one_line_without_the_token(
     host: ProviderHost, settings: str, api: SupabaseApiServer
 ) -> None:
-    api.fault("PATCH", "/config/auth", 403)
+    api.fault("GET", "/config/auth", 403)
     checked = host.check(SETTINGS_URN, {}, news_of(settings))
 
     with pytest.raises(grpc.RpcError) as failed:
