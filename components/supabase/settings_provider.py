@@ -298,8 +298,11 @@ class SettingsProvider(SupabaseProviderBase):
                 # for integer keys, and null values are left out, so a nullable key this
                 # resource set that is missing here was null before it.
                 recorded = plain(recorded)
+                # A Postgres override that was not set is put back by leaving it out.
                 before = {
-                    k: recorded.get(k) for k in values if k in recorded or nullable(section, k)
+                    k: recorded.get(k)
+                    for k in values
+                    if k in recorded or nullable(section, k) or section == "database"
                 }
                 if not before:
                     continue

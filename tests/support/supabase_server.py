@@ -298,6 +298,14 @@ class SupabaseApiServer:
         with self._lock:
             self._faults.append(Fault(method, full, status, **kwargs))
 
+    def wait_for_trickles(self, count: int, timeout: float = 10.0) -> list[tuple[int, int]]:
+        """The trickled answers, once ``count`` of them have ended (the client gone or all sent)."""
+        end = time.monotonic() + timeout
+        while len(self.trickles) < count and time.monotonic() < end:
+            time.sleep(0.02)
+        with self._lock:
+            return list(self.trickles)
+
     @property
     def requests(self) -> list[Recorded]:
         with self._lock:
