@@ -20,6 +20,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -668,3 +669,10 @@ def test_a_token_with_inner_whitespace_is_refused_without_being_shown(
     shown += everything_printed(capsys, caplog, logs)
     for piece in pieces(token):
         assert piece not in shown
+
+
+def test_the_fault_documentation_lists_every_endpoint_the_tests_fault() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "supabase-provider.md").read_text()
+
+    for endpoint in [*ENDPOINTS, Endpoint("GET", "", keys_create, None)]:
+        assert f"`{endpoint.template.replace('pitr_7', '{variant}')}`" in doc, str(endpoint)
