@@ -271,7 +271,9 @@ class ApiSession:
             except requests.RequestException as err:
                 if time.monotonic() >= call_deadline or isinstance(err, requests.Timeout):
                     last_problem = f"timed out after {min(p.read_timeout, left):g} s"
-                elif isinstance(err, requests.ConnectionError):
+                elif isinstance(
+                    err, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+                ):
                     last_problem = "could not connect or the connection broke"
                 else:  # never show str(err): it can quote a header
                     raise SupabaseApiError(

@@ -177,6 +177,7 @@ TRANSIENT: dict[str, dict[str, Any]] = {
     "503": {"status": 503},
     "timeout-after-applying": {"delay": 0.6},
     "trickled-answer": {"trickle": 0.05},
+    "connection-closed-mid-answer": {"cut_after": 5},
 }
 
 
@@ -198,7 +199,7 @@ def test_a_transient_fault_is_retried_and_the_operation_completes(
     assert (error, text) == (None, ""), str(endpoint)
     calls = [r for r in api.requests if (r.method, r.path) == (endpoint.method, P + endpoint.path)]
     assert len(calls) >= 2
-    assert sleeps.calls[0] == (2.0 if "headers" in fault else 1.0)
+    assert sleeps.calls[0] == (2.0 if "headers" in fault else 1.0), sleeps.calls
     assert "pendingSections" not in outs
     if endpoint.run is settings_create:
         assert api.state["auth"]["jwt_exp"] == 1800

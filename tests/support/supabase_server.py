@@ -97,6 +97,8 @@ class Fault:
     """The answer's body as these bytes, verbatim (malformed JSON); status 200 unless given."""
     apply: bool = False
     """Run the real handler first (the change lands), then answer as injected."""
+    cut_after: int | None = None
+    """Send only this many bytes of the answer, then close the connection."""
 
 
 class ApiError(Exception):
@@ -368,8 +370,8 @@ class SupabaseApiServer:
             data = fault.raw
         else:
             data = b"" if payload is None else json.dumps(payload).encode()
-        if fault is not None and fault.trickle:
-            self._trickle(handler, status, headers, data, fault.trickle)
+        if fault is not None and (fault.trickle or fault.cut_after is not None):
+            self._trickle(handler, status, headers, data, fault.trickle, fault.cut_after)
             return
         try:
             handler.send_response(status)
@@ -390,19 +392,25 @@ class SupabaseApiServer:
         headers: dict[str, str],
         data: bytes,
         pause: float,
+        cut_after: int | None = None,
     ) -> None:
-        """Send the whole answer one byte at a time, ``pause`` seconds apart."""
+        """Send the answer one byte at a time, ``pause`` seconds apart (the first ``cut_after``)."""
         lines = [f"HTTP/1.1 {status} {handler.responses.get(status, ('',))[0]}"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         lines += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
         answer = ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+        if cut_after is not None:
+            head = len(answer) - len(data)
+            # Cut in the body, or half-way through the headers when the body is too short.
+            answer = answer[: head + cut_after if cut_after < len(data) else head // 2]
         sent = 0
         try:
             for byte in answer:
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
                 sent += 1
-                time.sleep(pause)
+                if pause:
+                    time.sleep(pause)
         except (BrokenPipeError, ConnectionResetError):
             pass
         handler.close_connection = True
