@@ -41,7 +41,8 @@ class _Failure:
     section: str
     applied: list[str]
     wanted: list[str]
-    error: SupabaseApiError
+    error: SupabaseApiError | None
+    """``None``: the apply completed."""
 
 
 def changed_paths(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -176,11 +177,12 @@ class SettingsProvider(SupabaseProviderBase):
         known: dict[str, dict[str, Any]],
         base: Mapping[str, dict[str, Any]],
         verb: str,
-    ) -> _Failure | None:
+    ) -> _Failure:
         """Write each section's changed keys; ``known`` is updated as sections are applied.
 
-        Returns what stopped the apply, or ``None``. Raises only when nothing can have changed:
-        the first write attempted was refused outright (4xx) and none came before it.
+        Returns what was applied and what stopped the apply (``error`` is ``None`` if nothing
+        did). Raises only when nothing can have changed: the first write attempted was refused
+        outright (4xx) and none came before it.
         """
         wanted = list(desired)
         if verb == "update":  # an update names only the sections it changes
@@ -201,7 +203,7 @@ class SettingsProvider(SupabaseProviderBase):
             known[section] = dict(values)
             if section in wanted:
                 applied.append(section)
-        return None
+        return _Failure("", applied, wanted, None)
 
     def _finish(
         self,
@@ -211,12 +213,15 @@ class SettingsProvider(SupabaseProviderBase):
         desired: Mapping[str, dict[str, Any]],
         known: Mapping[str, dict[str, Any]],
         previous: Mapping[str, dict[str, Any]],
-        failure: _Failure | None,
+        failure: _Failure,
     ) -> dict[str, Any]:
         outs = self._outs(ref, props, known, previous, [])
-        if failure is None:
+        if failure.error is None:
             done = "applied to" if verb == "create" else "updated on"
-            pulumi.log.info(f"supabase settings {done} project {ref}: {', '.join(desired)}")
+            if failure.applied:
+                pulumi.log.info(
+                    f"supabase settings {done} project {ref}: {', '.join(failure.applied)}"
+                )
             return outs
         error = _partial(verb, ref, failure.applied, failure.wanted, failure.section, failure.error)
         pending = [s for s in failure.wanted if s not in failure.applied]
