@@ -27,30 +27,60 @@ and the JWT secret (``GET /projects/{ref}/postgrest``) so they can be stored in 
 
 Semantics (what ``pulumi up/refresh/destroy`` do):
 
-- create reads each managed section first and writes only the keys whose live value differs
-  (SSL and Postgres changes restart the database, so no-op writes are avoided); it records the
-  values it found (``previousValues``).
+- create reads every managed section before its first write, then writes only the keys whose
+  live value differs (SSL and Postgres changes restart the database, so no-op writes are
+  avoided); the values it found are recorded once, before anything changed (``previousValues``).
 - diff reports every changed ``section.key`` path (``SettingsDiffResult.changed_paths``); a new
-  ``projectRef`` means replacement; a rotated ``accessToken`` is an update without API writes.
-- update writes only the changed keys; a section dropped from the inputs is no longer managed
-  and is left as it is.
+  ``projectRef`` means replacement; a rotated ``accessToken`` is an update without API writes; an
+  apply that stopped part-way (``pendingSections``) is always an update, to finish it.
+- update reads the keys it did not manage yet before any write, writes only the changed keys and
+  keeps the ``previousValues`` recorded earlier, never re-reading them; a section dropped from the
+  inputs is no longer managed and is left as it is.
+- ``PUT /projects/{ref}/config/database/postgres`` replaces the project's whole override set, so
+  the Postgres section is read, merged and written as the Supabase CLI does it.
 - read (refresh and import; the id is the project ref) reads the managed keys, or every known key
   on import, and reports drift as ``driftedFields`` plus one warning naming the paths (never the
-  values); a project that no longer exists reads as gone.
+  values). Only the project's own 404 (``GET /projects/{ref}``) means it is gone and drops the
+  resource; a 404 from any other endpoint is an error and the resource stays.
 - delete never deletes the project and by default writes nothing. With ``restoreOnDelete`` it puts
   back ``previousValues`` for the keys this resource set, and only where the live value is still
   the one it set: it never touches a key it did not set, nor one changed since by someone else.
+  A DELETE that finds nothing (a retry of one that was applied) has succeeded, and a project
+  that no longer exists has nothing to restore.
+
+Where the values to restore live when an apply stops part-way: a dynamic provider's create that
+raises loses everything it would have returned. The engine keeps the outputs of a failed Create
+only when the provider returns them in an ``ErrorResourceInitFailed`` error detail (the
+partial-state mechanism, pulumi/pulumi#1590, ``provider_plugin.go``), and the Python dynamic
+provider host of the SDK in use (pulumi 3.272.0, ``pulumi/dynamic/__main__.py``) cannot send one:
+it answers every exception with ``context.abort(StatusCode.UNKNOWN, traceback)``. A re-run would
+then read the values this provider had already written and record them as the ones to restore.
+So once a write may have landed (any failure but an outright 4xx refusal of the first write),
+create and update do not raise: they return the outputs, with the values recorded before the first
+write, the sections not applied at the values found (``pendingSections``; the section whose write
+failed also in ``pendingValues``, so that a delete can restore it if the write did land), and the
+error in ``applyError``. The engine checkpoints that state; ``SupabaseSettings`` then raises
+``applyError`` in the program (``pulumi.RunError``; the runtime awaits every outstanding output,
+``pulumi/runtime/stack.py`` ``wait_for_rpcs``), so ``pulumi up`` still fails with the message.
+The next ``pulumi up`` diffs, updates the pending sections and keeps ``previousValues``. Nothing is
+kept outside the stack's state, so it works the same on a laptop and on a fresh CI runner.
 
 Errors: 401/403/404/409 and other 4xx become one-line ``SupabaseApiError`` messages that say what
-to do; 429 (honouring ``Retry-After``), 5xx, timeouts and connection errors are retried with
-bounded exponential backoff; a failure part-way through an apply raises
-``SupabasePartialApplyError`` naming the sections applied and not applied.
+to do and name the endpoint (method and path; ``SupabaseApiError.endpoint`` holds the template,
+e.g. ``PATCH /projects/{ref}/config/auth``); 429 (honouring ``Retry-After``), 5xx, timeouts and
+connection errors are retried with bounded exponential backoff; every attempt must receive its
+whole answer within ``read_timeout`` (an answer trickled byte by byte is cut there) and every
+operation must end within ``operation_timeout`` (900 s); an answer that is not JSON or not of the
+shape read becomes a ``SupabaseApiError`` naming the endpoint; a failure part-way through an apply
+is a ``SupabasePartialApplyError`` message naming the sections applied and not applied.
 
 Secrets: the bearer token comes from the ``accessToken`` input (a Pulumi secret) or, when absent
 (import), from the stack's secret config ``controlplane:supabaseAccessToken`` handed to
-``configure``. It is never stored on the provider object that Pulumi pickles, never logged and
-never part of an error message. Keys that carry credentials (``*_secret``, ``*_pass``...) are
-refused as inputs.
+``configure``. Surrounding whitespace (a pasted trailing newline) is stripped; a token with inner
+whitespace or control characters is refused without being quoted. It is never stored on the
+provider object that Pulumi pickles, never logged and never part of an error message. Keys that
+carry credentials (``*_secret``, ``*_pass``...) are refused as inputs. The fault behaviour, per
+endpoint, is in ``docs/supabase-provider.md``.
 
 Modules, one job each:
 

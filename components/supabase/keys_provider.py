@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, ReadResult, UpdateResult
 
-from components.supabase.api import SupabaseApiError
+from components.supabase.api import SupabaseApiError, unexpected
 from components.supabase.provider_base import SettingsDiffResult, SupabaseProviderBase
 from components.supabase.sections import check_project_ref, is_unknown, ref_of
 
@@ -32,12 +32,42 @@ class KeysProvider(SupabaseProviderBase):
         return SettingsDiffResult(paths, ["projectRef"] if "projectRef" in paths else [])
 
     def _fetch(self, props: Mapping[str, Any], ref: str) -> dict[str, Any]:
-        api = self._api(props)
+        outs = self._fetch_or_gone(props, ref)
+        if outs is None:
+            raise SupabaseApiError(
+                f"Supabase project {ref} not found (404 on GET /projects/{ref}): check "
+                "supabase.projectRef in the stack config",
+                404,
+                "GET /projects/{ref}",
+            )
+        return outs
+
+    def _fetch_or_gone(self, props: Mapping[str, Any], ref: str) -> dict[str, Any] | None:
+        """The outputs, or ``None`` when the project itself is gone (its own 404)."""
+        api = self._api(props, ref)
+        keys_path = f"/projects/{ref}/api-keys?reveal=true"
+        postgrest_path = f"/projects/{ref}/postgrest"
         try:
-            keys = api.request("GET", f"/projects/{ref}/api-keys?reveal=true") or []
-            postgrest = api.request("GET", f"/projects/{ref}/postgrest") or {}
+            try:
+                keys = api.request("GET", keys_path) or []
+                postgrest = api.request("GET", postgrest_path) or {}
+            except SupabaseApiError as err:
+                if err.status != 404:
+                    raise
+                if self.project_gone(api, ref):
+                    return None
+                raise SupabaseApiError(
+                    f"{err}; project {ref} itself exists, so the keys stay in the state: "
+                    "re-run later",
+                    404,
+                    err.endpoint,
+                ) from None
         finally:
             api.close()
+        if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
+            raise unexpected(api, "GET", keys_path, "expected a list of API keys")
+        if not isinstance(postgrest, dict):
+            raise unexpected(api, "GET", postgrest_path, "expected an object")
         service = next((k for k in keys if k.get("name") == "service_role"), None)
         if service is None:
             service = next((k for k in keys if k.get("type") == "secret"), None)
@@ -46,12 +76,16 @@ class KeysProvider(SupabaseProviderBase):
                 f"Supabase project {ref} lists no service_role or secret API key: create one in "
                 "the dashboard (Settings > API Keys)"
             )
+        if not isinstance(service["api_key"], str):
+            raise unexpected(api, "GET", keys_path, "api_key is not a string")
         jwt_secret = postgrest.get("jwt_secret")
         if not jwt_secret:
             raise SupabaseApiError(
                 f"Supabase GET /projects/{ref}/postgrest returned no jwt_secret: the project "
                 "uses signing keys only; store the key that the agent verifies instead"
             )
+        if not isinstance(jwt_secret, str):
+            raise unexpected(api, "GET", postgrest_path, "jwt_secret is not a string")
         outs: dict[str, Any] = {"projectRef": ref}
         if props.get("accessToken"):
             outs["accessToken"] = props["accessToken"]
@@ -65,12 +99,9 @@ class KeysProvider(SupabaseProviderBase):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ref = ref_of(props, id_)
-        try:
-            outs = self._fetch(props, ref)
-        except SupabaseApiError as err:
-            if err.status == 404:
-                return ReadResult(None, {})
-            raise
+        outs = self._fetch_or_gone(props, ref)
+        if outs is None:
+            return ReadResult(None, {})
         rotated = [k for k in ("serviceRoleKey", "jwtSecret") if k in props and props[k] != outs[k]]
         if rotated:
             pulumi.log.warn(

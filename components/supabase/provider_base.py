@@ -12,10 +12,13 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components.supabase.api import (
     DEFAULT_BASE_URL,
+    DEFAULT_OPERATION_TIMEOUT,
     TOKEN_CONFIG_KEY,
     ApiSession,
     SupabaseApiError,
 )
+
+_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
 
 
 class SupabaseProviderBase(ResourceProvider):
@@ -26,6 +29,10 @@ class SupabaseProviderBase(ResourceProvider):
     """
 
     serialize_as_secret_always = True
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
+    """Seconds one provider operation (all its calls, retries and waits) may take. A class
+    attribute, not set in ``__init__``, so that the pickles in deployed state stay as recorded;
+    set it on an instance to change it."""
 
     def __init__(
         self,
@@ -69,18 +76,42 @@ class SupabaseProviderBase(ResourceProvider):
 
     def _token(self, props: Mapping[str, Any]) -> str:
         token = props.get("accessToken")
-        if isinstance(token, str) and token and token != UNKNOWN:
-            return token
-        configured = self.__dict__.get("_configured_token")
-        if isinstance(configured, str) and configured:
-            return configured
-        raise SupabaseApiError(
-            "no Supabase access token: set it with "
-            f"`pulumi config set --secret {TOKEN_CONFIG_KEY} <token>`"
-        )
+        source = "the accessToken input"
+        if not (isinstance(token, str) and token.strip() and token != UNKNOWN):
+            token = self.__dict__.get("_configured_token")
+            source = TOKEN_CONFIG_KEY
+        if not (isinstance(token, str) and token.strip()):
+            raise SupabaseApiError(
+                "no Supabase access token: set it with "
+                f"`pulumi config set --secret {TOKEN_CONFIG_KEY} <token>`"
+            )
+        # A token pasted with a trailing newline or spaces is the common case: strip them. Any
+        # other whitespace or control character would make ``requests`` refuse the header with an
+        # error that quotes it, so it is refused here, without the value.
+        token = token.strip()
+        if not _TOKEN_CHARS.match(token):
+            raise SupabaseApiError(
+                f"the Supabase access token in {source} holds spaces or control characters: "
+                f"set it again with `pulumi config set --secret {TOKEN_CONFIG_KEY} <token>`"
+            )
+        return token
 
-    def _api(self, props: Mapping[str, Any]) -> ApiSession:
-        return ApiSession(self, self._token(props))
+    def _api(self, props: Mapping[str, Any], ref: str = "") -> ApiSession:
+        return ApiSession(self, self._token(props), ref)
+
+    @staticmethod
+    def project_gone(api: ApiSession, ref: str) -> bool:
+        """Whether the project itself is gone: only ``GET /projects/{ref}`` answering 404 says so.
+
+        A 404 from a sub-endpoint (an add-on, a config) never means the project is gone.
+        """
+        try:
+            api.request("GET", f"/projects/{ref}")
+        except SupabaseApiError as err:
+            if err.status == 404:
+                return True
+            raise
+        return False
 
 
 class SettingsDiffResult(DiffResult):

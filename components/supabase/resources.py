@@ -47,6 +47,8 @@ class SupabaseSettings(_ProjectResource, module="supabase", name="SupabaseSettin
 
     projectRef: pulumi.Output[str]
     driftedFields: pulumi.Output[list[str]]
+    pendingSections: pulumi.Output[list[str] | None]
+    applyError: pulumi.Output[str | None]
     SECRET_OUTPUTS: ClassVar[list[str]] = ["accessToken"]
 
     def __init__(
@@ -70,9 +72,20 @@ class SupabaseSettings(_ProjectResource, module="supabase", name="SupabaseSettin
             "restoreOnDelete": restore_on_delete,
             **{s: sections[s] for s in SECTION_ORDER if s in sections},
             "driftedFields": None,
+            "pendingSections": None,
+            "applyError": None,
         }
         provider = provider or SupabaseSettingsProvider()
         super().__init__(provider, name, project_ref, access_token, props, opts)
+        # An apply that stopped after writing returns its outputs (so the state keeps the values
+        # to restore) with the error in ``applyError``; raising it here fails `pulumi up`.
+        self.applyError.apply(_fail_the_run)
+
+
+def _fail_the_run(error: str | None) -> None:
+    """Fail the program with the provider's partial-apply error (not during preview)."""
+    if error and not pulumi.runtime.is_dry_run():
+        raise pulumi.RunError(error)
 
 
 class SupabaseProjectKeys(_ProjectResource, module="supabase", name="SupabaseProjectKeys"):

@@ -1,48 +1,115 @@
-"""Reading and writing one settings section through the Management API."""
+"""Reading and writing one settings section through the Management API.
+
+Every answer is checked for the shape read here; one that is not (a list where an object is
+expected, a string where a number is) becomes a ``SupabaseApiError`` naming the endpoint, never
+an ``AttributeError`` or ``TypeError`` half-way through an apply.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
-from components.supabase.api import ApiSession, SupabaseApiError
+from components.supabase.api import ApiSession, SupabaseApiError, unexpected
 from components.supabase.sections import SECTION_KEYS, plain
+
+PATHS = {
+    "sslEnforcement": ("/ssl-enforcement", "PUT", "/ssl-enforcement"),
+    "network": ("/network-restrictions", "POST", "/network-restrictions/apply"),
+    "database": ("/config/database/postgres", "PUT", "/config/database/postgres"),
+    "pooler": ("/config/database/pooler", "PATCH", "/config/database/pooler"),
+    "api": ("/postgrest", "PATCH", "/postgrest"),
+    "auth": ("/config/auth", "PATCH", "/config/auth"),
+    "pitr": ("/billing/addons", "PATCH", "/billing/addons"),
+}
+"""Per section: the path it is read from, and the method and path it is written with."""
+
+_KIND_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+}
+
+
+def _object(api: ApiSession, path: str, body: Any, what: str = "an object") -> dict[str, Any]:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise unexpected(api, "GET", path, f"expected {what}, got {type(body).__name__}")
+    return body
+
+
+def _list(api: ApiSession, path: str, body: Any, what: str) -> list[Any]:
+    if body is None:
+        return []
+    if not isinstance(body, list):
+        raise unexpected(api, "GET", path, f"expected {what} to be a list")
+    return body
+
+
+def _checked_values(
+    api: ApiSession, path: str, section: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The known keys of ``section`` from ``body``, each null or of its kind."""
+    values: dict[str, Any] = {}
+    for key, kind in SECTION_KEYS[section].items():
+        value = plain(body.get(key))
+        types = _KIND_TYPES.get(kind)
+        wrong = value is not None and types is not None and not isinstance(value, types)
+        if kind == "integer" and isinstance(value, bool):
+            wrong = True
+        if wrong:
+            raise unexpected(api, "GET", path, f"{key} is not a {kind}")
+        values[key] = value
+    return values
 
 
 def read_section(api: ApiSession, ref: str, section: str) -> dict[str, Any]:
     """Live values of every known key of ``section`` (credentials are never picked)."""
-    known = SECTION_KEYS[section]
-    base = f"/projects/{ref}"
+    path = f"/projects/{ref}{PATHS[section][0]}"
+    body = api.request("GET", path)
     if section == "sslEnforcement":
-        body = api.request("GET", f"{base}/ssl-enforcement") or {}
-        return {"database": bool((body.get("currentConfig") or {}).get("database"))}
+        current = _object(api, path, _object(api, path, body).get("currentConfig"), "currentConfig")
+        database = current.get("database")
+        if database is not None and not isinstance(database, bool):
+            raise unexpected(api, "GET", path, "currentConfig.database is not a boolean")
+        return {"database": bool(database)}
     if section == "network":
-        body = api.request("GET", f"{base}/network-restrictions") or {}
-        config = body.get("config") or {}
-        cidrs = list(config.get("dbAllowedCidrs") or []) + list(
-            config.get("dbAllowedCidrsV6") or []
-        )
+        config = _object(api, path, _object(api, path, body).get("config"), "config")
+        cidrs: list[str] = []
+        for key in ("dbAllowedCidrs", "dbAllowedCidrsV6"):
+            for cidr in _list(api, path, config.get(key), f"config.{key}"):
+                try:
+                    cidrs.append(str(ipaddress.ip_network(cidr, strict=False)))
+                except (TypeError, ValueError):
+                    raise unexpected(api, "GET", path, f"config.{key} holds a non-CIDR") from None
         return {"restrictions": cidrs}
     if section == "pooler":
-        body = api.request("GET", f"{base}/config/database/pooler") or []
-        primary = next((p for p in body if p.get("database_type") == "PRIMARY"), None)
+        entries = _list(api, path, body, "the answer")
+        primary = next(
+            (p for p in entries if isinstance(p, dict) and p.get("database_type") == "PRIMARY"),
+            None,
+        )
         if primary is None:
             raise SupabaseApiError(
-                f"Supabase GET {base}/config/database/pooler listed no PRIMARY database pooler"
+                f"Supabase GET {path} listed no PRIMARY database pooler",
+                endpoint=api.endpoint("GET", path),
             )
-        return {"default_pool_size": plain(primary.get("default_pool_size"))}
+        return _checked_values(api, path, section, primary)
     if section == "pitr":
-        body = api.request("GET", f"{base}/billing/addons") or {}
-        selected = [a for a in body.get("selected_addons") or [] if a.get("type") == "pitr"]
-        variant = (selected[0].get("variant") or {}).get("id") if selected else None
+        addons = _object(api, path, body)
+        selected = [
+            a
+            for a in _list(api, path, addons.get("selected_addons"), "selected_addons")
+            if isinstance(a, dict) and a.get("type") == "pitr"
+        ]
+        variant = None
+        if selected:
+            variant = _object(api, path, selected[0].get("variant"), "variant").get("id")
+            if not isinstance(variant, str):
+                raise unexpected(api, "GET", path, "the pitr add-on has no variant id")
         return {"pitr_enabled": variant is not None, "addon_variant": variant}
-    path = {
-        "database": f"{base}/config/database/postgres",
-        "api": f"{base}/postgrest",
-        "auth": f"{base}/config/auth",
-    }[section]
-    body = api.request("GET", path) or {}
-    return {key: plain(body.get(key)) for key in known}
+    return _checked_values(api, path, section, _object(api, path, body))
 
 
 def write_section(
@@ -60,15 +127,13 @@ def write_section(
     """
     base = f"/projects/{ref}"
     if section == "sslEnforcement":
-        body = api.request(
-            "PUT",
-            f"{base}/ssl-enforcement",
-            {"requestedConfig": {"database": bool(values["database"])}},
-        )
+        path = f"{base}/ssl-enforcement"
+        body = api.request("PUT", path, {"requestedConfig": {"database": bool(values["database"])}})
         if isinstance(body, dict) and body.get("appliedSuccessfully") is False:
             raise SupabaseApiError(
-                f"Supabase PUT {base}/ssl-enforcement stored the change but did not apply it; "
-                "check the project's health and re-run"
+                f"Supabase PUT {path} stored the change but did not apply it; "
+                "check the project's health and re-run",
+                endpoint=api.endpoint("PUT", path),
             )
         return
     if section == "network":
@@ -88,16 +153,30 @@ def write_section(
         if not desired.get("pitr_enabled", variant is not None) or variant is None:
             current = live.get("addon_variant")
             if current:
-                api.request("DELETE", f"{base}/billing/addons/{current}")
+                # Idempotent: a DELETE applied whose answer was lost finds nothing on retry.
+                api.request("DELETE", f"{base}/billing/addons/{current}", missing_ok=True)
             return
         api.request(
             "PATCH", f"{base}/billing/addons", {"addon_type": "pitr", "addon_variant": variant}
         )
         return
-    method, path = {
-        "database": ("PUT", f"{base}/config/database/postgres"),
-        "pooler": ("PATCH", f"{base}/config/database/pooler"),
-        "api": ("PATCH", f"{base}/postgrest"),
-        "auth": ("PATCH", f"{base}/config/auth"),
-    }[section]
-    api.request(method, path, dict(values))
+    if section == "database":
+        write_postgres_config(api, ref, values)
+        return
+    method, sub = PATHS[section][1:]
+    api.request(method, base + sub, dict(values))
+
+
+def write_postgres_config(api: ApiSession, ref: str, values: dict[str, Any]) -> None:
+    """Read, merge, write: ``PUT .../config/database/postgres`` replaces the whole override set.
+
+    As the Supabase CLI does (``supabase postgres-config update``,
+    ``internal/postgresConfig/update/update.go``: it reads the current overrides and merges the
+    new values into them unless ``--replace-existing-overrides``), the live overrides are read
+    right before the write and sent back with the changed keys. A key whose value is ``None`` is
+    left out, which removes its override (how a restore puts back "not set").
+    """
+    path = f"/projects/{ref}/config/database/postgres"
+    live = _object(api, path, api.request("GET", path))
+    merged = {**live, **values}
+    api.request("PUT", path, {k: v for k, v in merged.items() if v is not None})

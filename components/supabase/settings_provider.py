@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
-from components.supabase.api import TOKEN_CONFIG_KEY, SupabaseApiError, SupabasePartialApplyError
+from components.supabase.api import (
+    TOKEN_CONFIG_KEY,
+    ApiSession,
+    SupabaseApiError,
+    SupabasePartialApplyError,
+)
 from components.supabase.provider_base import SettingsDiffResult, SupabaseProviderBase
 from components.supabase.section_io import read_section, write_section
 from components.supabase.sections import (
@@ -25,7 +31,18 @@ from components.supabase.sections import (
     same,
 )
 
-_COMPUTED = ("previousValues", "driftedFields")
+_COMPUTED = ("previousValues", "driftedFields", "pendingSections", "pendingValues", "applyError")
+
+
+@dataclass
+class _Failure:
+    """Where an apply stopped after it may have changed something."""
+
+    section: str
+    applied: list[str]
+    wanted: list[str]
+    error: SupabaseApiError | None
+    """``None``: the apply completed."""
 
 
 def changed_paths(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -89,64 +106,132 @@ class SettingsProvider(SupabaseProviderBase):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> SettingsDiffResult:
         paths = changed_paths(olds, news)
+        if olds.get("applyError") or olds.get("pendingSections"):
+            paths.append("pendingSections")  # the last apply stopped part-way: finish it
         replaces = ["projectRef"] if "projectRef" in paths else []
         return SettingsDiffResult(paths, replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         ref = ref_of(props)
         desired = managed_sections(props)
-        api = self._api(props)
-        applied: list[str] = []
-        previous: dict[str, dict[str, Any]] = {}
+        api = self._api(props, ref)
         try:
-            for section, values in desired.items():
-                try:
-                    live = read_section(api, ref, section)
-                    previous[section] = {k: live.get(k) for k in values}
-                    changes = changed_keys(section, values, live)
-                    if changes:
-                        write_section(api, ref, section, changes, live, values)
-                except SupabaseApiError as err:
-                    raise _partial("create", ref, applied, list(desired), section, err) from None
-                applied.append(section)
+            # Capture first: every managed section is read before the first write, so the values
+            # to restore are the ones found before this resource changed anything.
+            live = self._read_all(api, ref, desired, "create")
+            previous = {s: {k: live[s].get(k) for k in values} for s, values in desired.items()}
+            known = {s: {k: live[s].get(k) for k in values} for s, values in desired.items()}
+            failure = self._apply(api, ref, desired, known, live, "create")
         finally:
             api.close()
-        pulumi.log.info(f"supabase settings applied to project {ref}: {', '.join(applied)}")
-        return CreateResult(ref, self._outs(ref, props, desired, previous, []))
+        outs = self._finish("create", ref, props, desired, known, previous, failure)
+        return CreateResult(ref, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         ref = ref_of(news, id_)
         desired = managed_sections(news)
         current = managed_sections(olds)
         old_previous = olds.get("previousValues") or {}
-        previous: dict[str, dict[str, Any]] = {}
-        api = self._api(news)
-        applied: list[str] = []
-        pending = [s for s in desired if changed_keys(s, desired[s], current.get(s, {}))]
+        api = self._api(news, ref)
         try:
+            # Capture first, as in create: keys this resource did not manage yet are read before
+            # any write; the values recorded earlier are kept, never read again.
+            unread = {
+                s: values
+                for s, values in desired.items()
+                if any(k not in current.get(s, {}) for k in values)
+            }
+            live = self._read_all(api, ref, unread, "update")
+            previous: dict[str, dict[str, Any]] = {}
+            known: dict[str, dict[str, Any]] = {}
+            base: dict[str, dict[str, Any]] = {}
             for section, values in desired.items():
                 kept = dict(old_previous.get(section) or {})
-                known = current.get(section, {})
-                changes = changed_keys(section, values, known)
-                new_keys = [k for k in values if k not in known]
-                try:
-                    live = dict(known)
-                    if new_keys:
-                        live = read_section(api, ref, section)
-                        kept.update({k: live.get(k) for k in new_keys})
-                        changes = changed_keys(section, values, {**live, **known})
-                    if changes:
-                        write_section(api, ref, section, changes, live, values)
-                except SupabaseApiError as err:
-                    raise _partial("update", ref, applied, pending, section, err) from None
+                seen = {**live.get(section, {}), **current.get(section, {})}
+                kept.update({k: seen.get(k) for k in values if k not in current.get(section, {})})
                 previous[section] = {k: v for k, v in kept.items() if k in values}
-                if section in pending:
-                    applied.append(section)
+                known[section] = {k: seen.get(k) for k in values}
+                base[section] = seen
+            failure = self._apply(api, ref, desired, known, base, "update")
         finally:
             api.close()
-        if applied:
-            pulumi.log.info(f"supabase settings updated on project {ref}: {', '.join(applied)}")
-        return UpdateResult(self._outs(ref, news, desired, previous, []))
+        return UpdateResult(self._finish("update", ref, news, desired, known, previous, failure))
+
+    def _read_all(
+        self, api: ApiSession, ref: str, sections: Mapping[str, Any], verb: str
+    ) -> dict[str, dict[str, Any]]:
+        """The live values of ``sections``, read before any write (a failure changed nothing)."""
+        live: dict[str, dict[str, Any]] = {}
+        for section in sections:
+            try:
+                live[section] = read_section(api, ref, section)
+            except SupabaseApiError as err:
+                raise _partial(verb, ref, [], list(sections), section, err) from None
+        return live
+
+    def _apply(
+        self,
+        api: ApiSession,
+        ref: str,
+        desired: Mapping[str, dict[str, Any]],
+        known: dict[str, dict[str, Any]],
+        base: Mapping[str, dict[str, Any]],
+        verb: str,
+    ) -> _Failure:
+        """Write each section's changed keys; ``known`` is updated as sections are applied.
+
+        Returns what was applied and what stopped the apply (``error`` is ``None`` if nothing
+        did). Raises only when nothing can have changed: the first write attempted was refused
+        outright (4xx) and none came before it.
+        """
+        wanted = list(desired)
+        if verb == "update":  # an update names only the sections it changes
+            wanted = [s for s in desired if changed_keys(s, desired[s], known[s])]
+        written = False
+        applied: list[str] = []
+        for section, values in desired.items():
+            changes = changed_keys(section, values, known[section])
+            try:
+                if changes:
+                    write_section(api, ref, section, changes, base[section], values)
+            except SupabaseApiError as err:
+                definite = err.status is not None and 400 <= err.status < 500
+                if not written and definite:
+                    raise _partial(verb, ref, applied, wanted, section, err) from None
+                return _Failure(section, applied, wanted, err)
+            written = written or bool(changes)
+            known[section] = dict(values)
+            if section in wanted:
+                applied.append(section)
+        return _Failure("", applied, wanted, None)
+
+    def _finish(
+        self,
+        verb: str,
+        ref: str,
+        props: Mapping[str, Any],
+        desired: Mapping[str, dict[str, Any]],
+        known: Mapping[str, dict[str, Any]],
+        previous: Mapping[str, dict[str, Any]],
+        failure: _Failure,
+    ) -> dict[str, Any]:
+        outs = self._outs(ref, props, known, previous, [])
+        if failure.error is None:
+            done = "applied to" if verb == "create" else "updated on"
+            if failure.applied:
+                pulumi.log.info(
+                    f"supabase settings {done} project {ref}: {', '.join(failure.applied)}"
+                )
+            return outs
+        error = _partial(verb, ref, failure.applied, failure.wanted, failure.section, failure.error)
+        pending = [s for s in failure.wanted if s not in failure.applied]
+        outs["pendingSections"] = pending
+        # The section whose write failed may have been applied (a timeout, a 5xx): what it
+        # would have set is kept so that a delete can still restore it.
+        outs["pendingValues"] = {failure.section: dict(desired[failure.section])}
+        outs["applyError"] = str(error)
+        pulumi.log.error(str(error))
+        return outs
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ref = ref_of(props, id_)
@@ -154,7 +239,7 @@ class SettingsProvider(SupabaseProviderBase):
         importing = not managed
         if importing:
             managed = {s: dict.fromkeys(SECTION_KEYS[s]) for s in SECTION_ORDER}
-        api = self._api(props)
+        api = self._api(props, ref)
         live_sections: dict[str, dict[str, Any]] = {}
         drifted: list[str] = []
         try:
@@ -162,9 +247,16 @@ class SettingsProvider(SupabaseProviderBase):
                 try:
                     live = read_section(api, ref, section)
                 except SupabaseApiError as err:
-                    if err.status == 404:
+                    if err.status != 404:
+                        raise
+                    if self.project_gone(api, ref):
                         return ReadResult(None, {})
-                    raise
+                    raise SupabaseApiError(
+                        f"{err}; project {ref} itself exists, so the resource stays in the "
+                        "state: re-run the refresh later",
+                        404,
+                        err.endpoint,
+                    ) from None
                 live_sections[section] = {k: live.get(k) for k in values}
                 if not importing:
                     drifted += [
@@ -196,10 +288,12 @@ class SettingsProvider(SupabaseProviderBase):
             )
             return
         previous = props.get("previousValues") or {}
+        pending_values = plain(props.get("pendingValues") or {})
         ours = managed_sections(props)
-        api = self._api(props)
+        api = self._api(props, ref)
         restored: list[str] = []
         skipped: list[str] = []
+        section = ""
         try:
             for section, values in ours.items():
                 recorded = previous.get(section)
@@ -209,21 +303,42 @@ class SettingsProvider(SupabaseProviderBase):
                 # for integer keys, and null values are left out, so a nullable key this
                 # resource set that is missing here was null before it.
                 recorded = plain(recorded)
+                # A Postgres override that was not set is put back by leaving it out.
                 before = {
-                    k: recorded.get(k) for k in values if k in recorded or nullable(section, k)
+                    k: recorded.get(k)
+                    for k in values
+                    if k in recorded or nullable(section, k) or section == "database"
                 }
                 if not before:
                     continue
+                # A write that failed may still have landed: what it would have set counts too.
+                maybe = pending_values.get(section) or {}
                 live = read_section(api, ref, section)
                 back = {}
                 for key, old_value in before.items():
-                    if not same(section, key, values[key], live.get(key)):
-                        skipped.append(f"{section}.{key}")
-                    elif not same(section, key, old_value, live.get(key)):
+                    now = live.get(key)
+                    ours_now = same(section, key, values[key], now)
+                    if not ours_now and key in maybe:
+                        ours_now = same(section, key, maybe[key], now)
+                    if not ours_now:
+                        if not same(section, key, old_value, now):
+                            skipped.append(f"{section}.{key}")
+                    elif not same(section, key, old_value, now):
                         back[key] = old_value
                 if back:
                     write_section(api, ref, section, back, live, {**values, **before})
                     restored += [f"{section}.{k}" for k in back]
+        except SupabaseApiError as err:
+            if err.status == 404 and self.project_gone(api, ref):
+                pulumi.log.info(f"supabase project {ref} no longer exists: nothing to restore")
+                return
+            raise SupabaseApiError(
+                f"supabase settings delete on project {ref} stopped at section {section}: "
+                f"{err}. Restored: {', '.join(restored) or 'none'}. Re-run `pulumi destroy` to "
+                "finish (restored values are re-read, not re-written).",
+                err.status,
+                err.endpoint,
+            ) from None
         finally:
             api.close()
         message = f"supabase settings of project {ref}: restored {', '.join(restored) or 'none'}"
@@ -256,5 +371,7 @@ def _partial(
     return SupabasePartialApplyError(
         f"supabase settings {verb} on project {ref} stopped at section {failed}: {err}. "
         f"Applied: {', '.join(applied) or 'none'}; not applied: {', '.join(not_applied)}. "
-        "Re-run `pulumi up` to finish (applied sections are re-read, not re-written)."
+        "Re-run `pulumi up` to finish (applied sections are re-read, not re-written).",
+        getattr(err, "status", None),
+        getattr(err, "endpoint", None),
     )

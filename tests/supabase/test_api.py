@@ -16,7 +16,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.supabase.api import TOKEN_CONFIG_KEY, SupabaseApiError, SupabasePartialApplyError
+from components.supabase.api import TOKEN_CONFIG_KEY, SupabaseApiError
 from components.supabase_provider import SupabaseSettingsProvider
 from tests.support.supabase import (
     CANARIES,
@@ -102,8 +102,13 @@ def test_409_mid_apply_names_the_sections_applied_and_not_applied(
 ) -> None:
     api.fault("PATCH", "/config/auth", 409, body={"message": "Project is restarting"})
 
-    message = create_error(settings_provider, SupabasePartialApplyError)
+    # Sections were written before: the create keeps its outputs (and so the values to
+    # restore) and carries the error, which the resource raises in the program.
+    outs = settings_provider.create(prod_props()).outs
+    assert outs is not None
+    message = outs["applyError"]
 
+    assert outs["pendingSections"] == ["auth", "pitr"]
     assert message == partial(
         "auth",
         f"Supabase reports a conflict (409) on PATCH /projects/{REF}/config/auth (Project is "
@@ -128,7 +133,7 @@ def test_429_waits_as_long_as_retry_after_asks_then_succeeds(
     assert api.lines()[:3] == [
         f"GET {P}/ssl-enforcement",
         f"GET {P}/ssl-enforcement",
-        f"PUT {P}/ssl-enforcement",
+        f"GET {P}/network-restrictions",
     ]
 
 
@@ -167,10 +172,11 @@ def test_retries_are_bounded_with_exponential_backoff(
     news["api"] = {**news["api"], "max_rows": 100.0}
     api.fault("PATCH", "/config/auth", 503, times=5)
 
-    with pytest.raises(SupabasePartialApplyError) as err:
-        settings_provider.update(REF, outs, news)
+    updated = settings_provider.update(REF, outs, news).outs
+    assert updated is not None
 
-    assert str(err.value) == partial(
+    assert updated["pendingSections"] == ["auth"]
+    assert updated["applyError"] == partial(
         "auth",
         f"Supabase PATCH /projects/{REF}/config/auth failed after 3 attempts, last: HTTP 503 "
         "(injected 503); the API is unavailable or throttling, re-run later",
@@ -217,7 +223,9 @@ def test_a_timeout_mid_apply_says_which_sections_were_applied(
     )
     api.fault("PATCH", "/config/auth", delay=1.0, times=2)
 
-    message = create_error(provider, SupabasePartialApplyError)
+    outs = provider.create(prod_props()).outs
+    assert outs is not None
+    message = outs["applyError"]
 
     assert message == partial(
         "auth",
@@ -249,9 +257,12 @@ def test_an_api_message_echoing_the_token_is_redacted(
 FAILURES: list[tuple[str, dict[str, Any]]] = [
     ("PUT", {"path": "/ssl-enforcement", "status": 400, "body": {"message": f"bad {TOKEN}"}}),
     ("GET", {"path": "/config/auth", "status": 401}),
-    ("PATCH", {"path": "/config/auth", "status": 409}),
-    ("PATCH", {"path": "/postgrest", "status": 500, "times": 9}),
     ("GET", {"path": "/billing/addons", "status": 429, "headers": {"Retry-After": "900"}}),
+]
+# After a first write the create returns its outputs with the error instead of raising.
+FAILURES_AFTER_A_WRITE: list[tuple[str, dict[str, Any]]] = [
+    ("PATCH", {"path": "/config/auth", "status": 409, "body": {"message": f"bad {TOKEN}"}}),
+    ("PATCH", {"path": "/postgrest", "status": 500, "times": 9}),
 ]
 
 
@@ -272,6 +283,27 @@ def test_no_token_key_or_secret_in_errors_tracebacks_or_logs(
     text = "".join(traceback.format_exception(err.value)) + repr(err.value.args)
     text += "".join(msg for _, msg in logs)
     assert err.value.__cause__ is None and err.value.__suppress_context__
+    for canary in CANARIES:
+        assert canary not in text
+
+
+@pytest.mark.parametrize(("method", "fault"), FAILURES_AFTER_A_WRITE)
+def test_no_token_key_or_secret_in_the_error_a_partial_apply_keeps_or_in_logs(
+    settings_provider: SupabaseSettingsProvider,
+    api: SupabaseApiServer,
+    logs: list[tuple[str, str]],
+    method: str,
+    fault: dict[str, Any],
+) -> None:
+    fault = copy.deepcopy(fault)
+    api.fault(method, fault.pop("path"), fault.pop("status"), **fault)
+
+    outs = settings_provider.create(prod_props()).outs
+    assert outs is not None
+
+    assert outs["applyError"].startswith(f"supabase settings create on project {REF} stopped")
+    text = repr({k: v for k, v in outs.items() if k != "accessToken"})
+    text += "".join(msg for _, msg in logs)
     for canary in CANARIES:
         assert canary not in text
 

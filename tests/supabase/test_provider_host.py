@@ -335,7 +335,7 @@ def test_delete_without_restore_writes_nothing(
 def test_a_provider_error_reaches_the_engine_as_one_line_without_the_token(
     host: ProviderHost, settings: str, api: SupabaseApiServer
 ) -> None:
-    api.fault("PATCH", "/config/auth", 403)
+    api.fault("GET", "/config/auth", 403)
     checked = host.check(SETTINGS_URN, {}, news_of(settings))
 
     with pytest.raises(grpc.RpcError) as failed:
@@ -423,3 +423,59 @@ def test_pointing_a_recorded_pickle_elsewhere_changes_only_the_url(
         assert [op for op in after if op not in before] == [("SHORT_BINUNICODE", api.base_url)]
         assert [op for op in before if op not in after] == [("SHORT_BINUNICODE", DEFAULT_BASE_URL)]
         assert with_base_url(moved, api.base_url, DEFAULT_BASE_URL) == pickled, path
+
+
+# -- faults: what the engine receives ------------------------------------------------------------
+
+
+def test_a_create_stopped_half_way_hands_the_engine_its_state_and_the_next_up_finishes_it(
+    host: ProviderHost, settings: str, api: SupabaseApiServer
+) -> None:
+    """The host cannot return partial state with an error, so the create returns it."""
+    found = {"ssl": dict(api.state["ssl"]), "auth": dict(api.state["auth"])}
+    api.fault("PATCH", "/config/auth", 409, body={"message": "Project is restarting"})
+    checked = host.check(SETTINGS_URN, {}, news_of(settings, restoreOnDelete=True))
+
+    id_, first = host.create(SETTINGS_URN, checked.inputs)
+    diff = host.diff(SETTINGS_URN, id_, first, checked.inputs)
+    second = host.update(SETTINGS_URN, id_, first, checked.inputs)
+    host.delete(SETTINGS_URN, id_, second)
+
+    assert first["pendingSections"] == ["auth", "pitr"]
+    assert "stopped at section auth: Supabase reports a conflict (409)" in first["applyError"]
+    assert diff.changes == "DIFF_SOME"
+    assert "applyError" not in second and "pendingSections" not in second
+    assert second["previousValues"] == first["previousValues"]
+    assert {"ssl": api.state["ssl"], "auth": api.state["auth"]} == found
+    assert api.state["addons"] == []
+
+
+@pytest.mark.parametrize("token", [TOKEN + "\n", f" {TOKEN}\r\n"], ids=repr)
+def test_a_token_with_a_trailing_newline_works_and_is_never_printed(
+    host: ProviderHost, settings: str, api: SupabaseApiServer, token: str
+) -> None:
+    mark = host.mark()
+
+    state = deploy(host, settings, accessToken=token)
+    host.read(SETTINGS_URN, REF, state)
+
+    assert {r.headers["authorization"] for r in api.requests} == {f"Bearer {TOKEN}"}
+    shown = host.output() + "".join(host.logs_since(mark))
+    shown += repr({k: v for k, v in state.items() if k != "accessToken"})
+    assert TOKEN not in shown
+
+
+def test_a_token_with_inner_whitespace_is_refused_without_being_printed(
+    host: ProviderHost, settings: str, api: SupabaseApiServer
+) -> None:
+    token = "sbp_canary0host\n0split0token"
+    checked = host.check(SETTINGS_URN, {}, news_of(settings, accessToken=token))
+
+    with pytest.raises(grpc.RpcError) as failed:
+        host.create(SETTINGS_URN, checked.inputs)
+
+    details = str(failed.value.details())
+    assert "holds spaces or control characters" in details
+    for piece in ("sbp_canary0host", "0split0token"):
+        assert piece not in details + host.output()
+    assert api.requests == []

@@ -34,16 +34,18 @@ def test_create_reads_each_section_then_writes_only_the_keys_that_differ(
     result = settings_provider.create(prod_props())
 
     assert result.id == REF
+    # Every section is read before the first write: the values to restore are captured once,
+    # before anything changed.
     assert api.lines() == [
         f"GET {P}/ssl-enforcement",
-        f"PUT {P}/ssl-enforcement",
         f"GET {P}/network-restrictions",
-        f"POST {P}/network-restrictions/apply",
         f"GET {P}/postgrest",
-        f"PATCH {P}/postgrest",
         f"GET {P}/config/auth",
-        f"PATCH {P}/config/auth",
         f"GET {P}/billing/addons",
+        f"PUT {P}/ssl-enforcement",
+        f"POST {P}/network-restrictions/apply",
+        f"PATCH {P}/postgrest",
+        f"PATCH {P}/config/auth",
         f"PATCH {P}/billing/addons",
     ]
     # db_schema is already "public, graphql_public" live: the same list, so it is not sent.
@@ -245,7 +247,8 @@ def test_refresh_of_a_project_that_no_longer_exists_reads_as_gone(
     read = settings_provider.read(REF, outs)
 
     assert (read.id, read.outs) == (None, {})
-    assert api.lines() == [f"GET {P}/ssl-enforcement"]
+    # Only the project's own 404 means it is gone: the first 404 is checked against it.
+    assert api.lines() == [f"GET {P}/ssl-enforcement", f"GET {P}"]
 
 
 def test_import_reads_every_known_key_with_the_configured_token_and_no_credential(

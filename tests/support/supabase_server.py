@@ -6,8 +6,14 @@ Management API's OpenAPI document (``SslEnforcementRequest``/``Response``,
 ``SupavisorConfigResponse``, ``UpdatePostgrestConfigBody``,
 ``PostgrestConfigWithJWTSecretResponse``, ``UpdateAuthConfigBody``/``AuthConfigResponse``,
 ``ListProjectAddonsResponse``/``ApplyProjectAddonBody``, ``ApiKeyResponse``), keeps one project's
-state in memory, records every request, and injects failures: any status (401, 403, 404, 409,
-429 with ``Retry-After``, 5xx), and slow answers (the change is applied, the answer comes late).
+state in memory, records every request, and injects failures per endpoint (method and path):
+any status (401, 403, 404, 409, 429 with or without ``Retry-After``, 5xx), slow answers (the
+change is applied, the answer comes late), trickled answers (status line, headers and body sent a
+byte at a time), bodies that are not JSON, JSON of the wrong shape, and an injected answer after
+the change was applied (``apply=True``: a write that landed but whose answer was lost).
+
+``GET /v1/projects/{ref}`` answers the project itself (404 only when the project is gone), and
+``PUT .../config/database/postgres`` replaces the whole override set, as the Management API does.
 
 Unknown body keys are refused with 400 the way the API's validation does ("property X should not
 exist"), and integer fields refuse non-integers, so a client that sends ``1000.0`` fails here too.
@@ -15,6 +21,7 @@ exist"), and integer fields refuse non-integers, so a client that sends ``1000.0
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ipaddress
 import json
@@ -84,6 +91,14 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     delay: float = 0.0
+    trickle: float = 0.0
+    """Seconds between two bytes of the answer (status line and headers included)."""
+    raw: bytes | None = None
+    """The answer's body as these bytes, verbatim (malformed JSON); status 200 unless given."""
+    apply: bool = False
+    """Run the real handler first (the change lands), then answer as injected."""
+    cut_after: int | None = None
+    """Send only this many bytes of the answer, then close the connection."""
 
 
 class ApiError(Exception):
@@ -227,6 +242,8 @@ class SupabaseApiServer:
         self.forbidden_tokens: set[str] = set()
         self.state = default_project(ref, service_role_key, jwt_secret)
         self._faults: list[Fault] = []
+        self.trickles: list[tuple[int, int]] = []
+        """Per trickled answer: (bytes sent before the client went away or all were sent, total)."""
         self._requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -275,12 +292,21 @@ class SupabaseApiServer:
     def fault(self, method: str, path: str, status: int | None = None, **kwargs: Any) -> None:
         """Answer the next matching request(s) with ``status`` (and/or after ``delay`` s).
 
-        ``path`` is relative to the project, e.g. ``/config/auth``. With ``status=None`` the real
-        handler runs (the change is applied) and only the answer is delayed.
+        ``path`` is relative to the project, e.g. ``/config/auth`` (``""`` for the project
+        itself). With ``status=None`` (and no ``raw``) the real handler runs (the change is
+        applied) and only the answer is delayed or trickled. See ``Fault`` for the other faults.
         """
         full = f"/v1/projects/{self.ref}{path}"
         with self._lock:
             self._faults.append(Fault(method, full, status, **kwargs))
+
+    def wait_for_trickles(self, count: int, timeout: float = 10.0) -> list[tuple[int, int]]:
+        """The trickled answers, once ``count`` of them have ended (the client gone or all sent)."""
+        end = time.monotonic() + timeout
+        while len(self.trickles) < count and time.monotonic() < end:
+            time.sleep(0.02)
+        with self._lock:
+            return list(self.trickles)
 
     @property
     def requests(self) -> list[Recorded]:
@@ -325,8 +351,12 @@ class SupabaseApiServer:
             )
         fault = self._take_fault(method, parts.path)
         headers: dict[str, str] = {}
-        if fault is not None and fault.status is not None:
-            status = fault.status
+        injected = fault is not None and (fault.status is not None or fault.raw is not None)
+        if fault is not None and injected and fault.apply:
+            with contextlib.suppress(ApiError):
+                self._route(handler, method, parts.path, parts.query, body)
+        if fault is not None and injected:
+            status = fault.status if fault.status is not None else 200
             payload = fault.body if fault.body is not None else {"message": f"injected {status}"}
             headers = dict(fault.headers)
         else:
@@ -336,7 +366,13 @@ class SupabaseApiServer:
                 status, payload = err.status, {"message": err.message}
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
-        data = b"" if payload is None else json.dumps(payload).encode()
+        if fault is not None and fault.raw is not None:
+            data = fault.raw
+        else:
+            data = b"" if payload is None else json.dumps(payload).encode()
+        if fault is not None and (fault.trickle or fault.cut_after is not None):
+            self._trickle(handler, status, headers, data, fault.trickle, fault.cut_after)
+            return
         try:
             handler.send_response(status)
             for key, value in headers.items():
@@ -348,6 +384,38 @@ class SupabaseApiServer:
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             return  # the client gave up (timeout test): nothing to answer
+
+    def _trickle(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        headers: dict[str, str],
+        data: bytes,
+        pause: float,
+        cut_after: int | None = None,
+    ) -> None:
+        """Send the answer one byte at a time, ``pause`` seconds apart (the first ``cut_after``)."""
+        lines = [f"HTTP/1.1 {status} {handler.responses.get(status, ('',))[0]}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        lines += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
+        answer = ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+        if cut_after is not None:
+            head = len(answer) - len(data)
+            # Cut in the body, or half-way through the headers when the body is too short.
+            answer = answer[: head + cut_after if cut_after < len(data) else head // 2]
+        sent = 0
+        try:
+            for byte in answer:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                sent += 1
+                if pause:
+                    time.sleep(pause)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        handler.close_connection = True
+        with self._lock:
+            self.trickles.append((sent, len(answer)))
 
     def _route(
         self,
@@ -363,14 +431,24 @@ class SupabaseApiServer:
             if token in self.forbidden_tokens:
                 raise ApiError(403, "Forbidden resource")
             raise ApiError(401, "Unauthorized")
-        match = re.fullmatch(r"/v1/projects/([a-z]{20})(/.*)", path)
+        match = re.fullmatch(r"/v1/projects/([a-z]{20})(/.*)?", path)
         if not match:
             raise ApiError(404, "Cannot find the requested resource")
         if match.group(1) != self.ref:
             raise ApiError(404, "Project not found")
-        sub = match.group(2)
+        sub = match.group(2) or ""
         s = self.state
         with self._lock:
+            if sub == "" and method == "GET":
+                return 200, {
+                    "id": self.ref,
+                    "ref": self.ref,
+                    "organization_id": "canaryorg",
+                    "name": "controlplane",
+                    "region": "eu-central-1",
+                    "created_at": "2026-01-05T09:00:00.000Z",
+                    "status": "ACTIVE_HEALTHY",
+                }
             if sub == "/ssl-enforcement" and method == "GET":
                 return 200, {"currentConfig": dict(s["ssl"]), "appliedSuccessfully": True}
             if sub == "/ssl-enforcement" and method == "PUT":
@@ -408,7 +486,8 @@ class SupabaseApiServer:
             if sub == "/config/database/postgres" and method == "PUT":
                 body = _only(body, POSTGRES_KEYS)
                 _require_int(body, "max_connections", 1, 262143)
-                s["postgres"].update({k: v for k, v in body.items() if k != "restart_database"})
+                # The body replaces the whole override set (keys left out are reset).
+                s["postgres"] = {k: v for k, v in body.items() if k != "restart_database"}
                 return 200, dict(s["postgres"])
             if sub == "/config/database/pooler" and method == "GET":
                 return 200, copy.deepcopy(s["pooler"])
