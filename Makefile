@@ -21,8 +21,13 @@ help:
 	@echo "make scan      checkov over the three stacks' plan exports, the repository and the workflows"
 	@echo "make audit     pip-audit of the locked dependencies (needs the PyPI advisory service)"
 	@echo "make docs      regenerate every generated doc (config reference, README blocks, diagrams)"
-	@echo "make bench     synth, check and preview time as ratios of the import floor"
+	@echo "make bench     synth, check and preview time: seconds and ratios of a floor timed in the same run"
+	@echo "make lint      ruff (lint and format check) and bandit"
+	@echo "make typecheck mypy: the program's modules, then everything with the SDK types"
+	@echo "make unit      the whole test suite (pytest)"
+	@echo "make graphviz  install Graphviz (dot) with apt-get when it is missing"
 	@echo "make clean     remove the virtualenvs and caches"
+	@echo "make help      this list"
 
 $(UV): tools/uv.txt
 	$(PYTHON3) -m venv $(TOOLS)

@@ -15,7 +15,8 @@ Measures, as medians over ``--runs`` fresh processes (wall clock, this machine):
    top of ``synth``.
 
 Without ``--snapshots`` the three stacks are synthesized once (dev, staging, prod) and used as
-the snapshots. Prints a table and a final JSON line. No assertions: figures, not tests.
+the snapshots. Prints a table (seconds, and each as a ratio of the interpreter floor of the same
+run) and a final JSON line of the seconds. No assertions: figures, not tests.
 """
 
 from __future__ import annotations
@@ -116,12 +117,26 @@ def main() -> int:
                 figures["check --all"] - figures["synth --all"]
             )
 
-    width = max(len(k) for k in figures)
-    print(f"{'measure':<{width}}  seconds (median of {args.runs} runs unless noted)")
-    for name, seconds in figures.items():
-        print(f"{name:<{width}}  {seconds:7.3f}")
+    print(table(figures, args.runs))
     print(json.dumps({k: round(v, 3) for k, v in figures.items()}, sort_keys=True))
     return 0
+
+
+FLOOR = "nothing (python -c pass)"
+
+
+def table(figures: dict[str, float], runs: int) -> str:
+    """Each figure in seconds and as a ratio of the interpreter floor (``nothing``) of the same
+    run: the ratios compare across machines, the seconds only on this one."""
+    floor = figures[FLOOR]
+    width = max(len(k) for k in figures)
+    lines = [
+        f"{'measure':<{width}}  seconds  x floor  (median of {runs} runs unless noted; "
+        f"floor: {FLOOR})"
+    ]
+    for name, seconds in figures.items():
+        lines.append(f"{name:<{width}}  {seconds:7.3f}  {seconds / floor:7.2f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

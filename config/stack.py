@@ -129,14 +129,23 @@ def raw_to_model_input(
                 hint = f"did you mean {close[0]!r}?" if close else f"the program reads {known}"
                 problems.append(f"{key}: unknown key; {hint}")
             else:
+                namespaces = sorted({PROJECT, *(k.partition(":")[0] for k in known_keys())})
+                close = difflib.get_close_matches(namespace, namespaces, n=1)
+                hint = f"did you mean '{close[0]}:{name}'?" if close else ""
                 problems.append(
                     f"{key}: unknown namespace {namespace!r}; keys are `{PROJECT}:<key>`"
+                    + (f"; {hint}" if hint else "")
                 )
             continue
         data[name] = parse(value)
     if problems:
         raise ConfigError(stack, problems)
     return data
+
+
+def known_keys() -> set[str]:
+    """The keys of other namespaces the program reads (the provider's and the secrets)."""
+    return {*PROVIDER_KEYS, *SECRET_KEYS}
 
 
 def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = None) -> StackConfig:

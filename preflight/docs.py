@@ -51,7 +51,7 @@ def _as_written(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def _default(field: Any, parent_default: Any, name: str) -> str:
+def _default(field: Any, parent_default: Any, name: str, parent_key: str) -> str:
     if parent_default is not None:  # the field of a section that has a default as a whole
         value = getattr(parent_default, name)
     elif field.is_required():
@@ -61,7 +61,12 @@ def _default(field: Any, parent_default: Any, name: str) -> str:
     if isinstance(value, BaseModel):
         return "see below"
     text = _as_written(value)
-    return f"`{text}`" if len(text) <= 80 else "see the model in `config/`"
+    shown = f"`{text}`" if len(text) <= 80 else "see the model in `config/`"
+    if parent_default is not None and field.is_required():
+        # The section's default holds a value, but a section written in the stack file must
+        # name this field: the default does not fill one field of a written section.
+        return f"required in `{parent_key}` ({shown} while it is not set)"
+    return shown
 
 
 def _rows(model: type[BaseModel], prefix: str, parent_default: Any = None) -> list[str]:
@@ -70,7 +75,7 @@ def _rows(model: type[BaseModel], prefix: str, parent_default: Any = None) -> li
     rows = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
-        default = _default(field, parent_default, name)
+        default = _default(field, parent_default, name, prefix.rstrip(".").split(":", 1)[-1])
         description = (field.description or "").replace("\n", " ")
         rows.append(f"| `{key}` | {_type_name(field.annotation)} | {default} | {description} |")
         inner = inner_model(field.annotation)
@@ -105,8 +110,28 @@ def config_reference() -> str:
     for row in _rows(StackConfig, f"{PROJECT}:"):
         if not row.startswith(f"| `{PROJECT}:gcp` "):  # provider keys, listed one by one
             lines.append(row.replace(f"`{PROJECT}:gcp.", "`gcp:"))
-    lines += ["", "## Secret keys", "", secrets_table(SECRET_KEYS), ""]
+    lines += ["", *CHANGING_A_SECTION, "", "## Secret keys", "", secrets_table(SECRET_KEYS), ""]
     return "\n".join(lines)
+
+
+CHANGING_A_SECTION = [
+    "## Changing one value of a section",
+    "",
+    "A section the stack file does not hold takes its default as a whole. Once the file holds the",
+    "section, every field the table marks `required in ...` must be written, even to change",
+    "only one of them: `pulumi config set --path` writes one field, so set them all before the",
+    "next preview. To raise the planner retry alert's threshold and keep its window:",
+    "",
+    "```sh",
+    "pulumi config set --path monitoring.alerts.plannerRetrySpikes.threshold 40",
+    "pulumi config set --path monitoring.alerts.plannerRetrySpikes.window 10m",
+    "```",
+    "",
+    "Setting only the threshold stops every command (and `pulumi up`) with",
+    "`controlplane:monitoring.alerts.plannerRetrySpikes.window: missing, expected a value`.",
+]
+"""How to change a field whose parent section has a default (tests/test_docs_commands.py runs
+the example against each stack file)."""
 
 
 def secrets_table(secret_keys: dict[str, str]) -> str:

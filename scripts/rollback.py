@@ -275,7 +275,8 @@ def _when(moment: datetime | None) -> str:
 
 
 def format_history(updates: list[Update], repo: Path, fmt: str = "text") -> str:
-    """The stack's updates, newest first: a table, or with ``fmt="json"`` one object each."""
+    """The stack's updates, newest first: a text table, a Markdown table (``fmt="markdown"``)
+    or one JSON object each (``fmt="json"``)."""
     if fmt == "json":
         return json.dumps(
             [
@@ -295,6 +296,22 @@ def format_history(updates: list[Update], repo: Path, fmt: str = "text") -> str:
             indent=2,
             sort_keys=True,
         )
+    if fmt == "markdown":
+        lines = [
+            "| Version | Kind | Result | Started | Commit | Message |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for u in updates:
+            commit = f"`{u.short_commit}`" if u.commit else "-"
+            if u.commit and not commit_exists(repo, u.commit):
+                commit += " (not in this repository)"
+            elif u.dirty:
+                commit += " (uncommitted changes)"
+            lines.append(
+                f"| {u.version} | {u.kind} | {u.result} | {_when(u.start_time)} | {commit} "
+                f"| {_md_cell(u.message)} |"
+            )
+        return "\n".join(lines)
     rows = [("VERSION", "KIND", "RESULT", "STARTED", "COMMIT", "MESSAGE")]
     for u in updates:
         commit = u.short_commit
@@ -620,7 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("text", "markdown", "json"),
         default="text",
-        help="output of --target (markdown suits $GITHUB_STEP_SUMMARY)",
+        help="output of the history listing and of --target (markdown suits $GITHUB_STEP_SUMMARY)",
     )
     parser.add_argument(
         "--policies-from",
@@ -631,8 +648,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-pack", help="policy pack directory (default: policies/)")
     parser.add_argument(
         "--policy-pack-config",
-        help="policy pack config file (default: <policy pack>/config/<stack>-deploy.json when "
-        "it exists, as prod-deploy.json with the change freeze mandatory, else <stack>.json)",
+        help="policy pack config file, used as it is (default: a temporary copy of <policy "
+        "pack>/config/<stack>-deploy.json, or <stack>.json when the stack has no deploy config, "
+        "with the 48-hour notice overridden for the rollback; the freeze stays as configured)",
     )
     parser.add_argument(
         "--allow-dirty",

@@ -73,7 +73,7 @@ from preflight.diff.model import (
     StackDiff,
     safe_text,
 )
-from preflight.diff.policies import compare_policies, policy_runner
+from preflight.diff.policies import changed_configs, compare_policies, policy_runner
 from preflight.diff.render import render_json, render_markdown
 from preflight.diff.terminal import render_text
 
@@ -165,6 +165,9 @@ def compute(args: argparse.Namespace) -> tuple[list[StackDiff], dict[str, str]]:
     progress("synthesizing the working tree", command=COMMAND)
     head = synthesize_head(in_head, project, key) if in_head else {}
     diffs = [diff_snapshots(stack, base.get(stack), head.get(stack)) for stack in stacks]
+    configs = changed_configs(repo, commit, stacks)
+    for d in diffs:
+        d.policy_config_changed = configs.get(d.stack)
     now = _now(args.now)
     for d in diffs:
         d.diagram = change_diagram_for(d, base.get(d.stack), head.get(d.stack))

@@ -154,6 +154,9 @@ class StackDiff:
     """Why the change is high-impact (playbook §9, ``preflight.diff.impact``); empty: it is not."""
     blockers: list[Reason] = field(default_factory=list)
     """Changes the cloud would refuse at apply (``preflight.diff.guards``); empty: none known."""
+    policy_config_changed: str | None = None
+    """The stack's policy config (repository path) when it differs between base and head: both
+    sides are judged with the head's, so the policy delta leaves that change out."""
 
     def count(self, op: str) -> int:
         return sum(1 for r in self.resources if r.op == op)
@@ -187,6 +190,8 @@ class StackDiff:
                 "new": [v.to_json() for v in self.policy.new],
                 "resolved": [v.to_json() for v in self.policy.resolved],
             }
+        if self.policy_config_changed:
+            policy["configChanged"] = self.policy_config_changed
         return {
             "stack": self.stack,
             "summary": {op: self.count(op) for op in ("create", "update", "replace", "delete")},

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from preflight.diff.compare import policy_delta
+from preflight.diff.gitbase import _git
 from preflight.diff.model import DiffError, StackDiff, safe_text, scrub
 
 PolicyRunner = Callable[[dict[str, Any]], list[dict[str, Any]]]
@@ -46,6 +48,27 @@ def policy_runner() -> Iterator[PolicyRunner]:
             ]
 
         yield run
+
+
+def changed_configs(repo: Path, commit: str, stacks: list[str]) -> dict[str, str]:
+    """The stacks whose policy config (``policies/config/<stack>.json``) differs between
+    ``commit`` and the working tree, each with the config's repository path."""
+    from preflight import check
+
+    try:
+        config_dir = check.CONFIG_DIR.resolve().relative_to(repo.resolve())
+    except ValueError:  # a project outside this repository: its pack config is not versioned here
+        return {}
+    changed = {}
+    for stack in stacks:
+        path = (config_dir / f"{stack}.json").as_posix()
+        shown = _git(repo, "show", f"{commit}:{path}")
+        before = shown.stdout if shown.returncode == 0 else None
+        head = repo / path
+        after = head.read_text(encoding="utf-8") if head.is_file() else None
+        if before != after:
+            changed[stack] = path
+    return changed
 
 
 def compare_policies(

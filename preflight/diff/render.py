@@ -78,10 +78,25 @@ def _summary_phrase(d: StackDiff) -> str:
 
 def _policy_cell(d: StackDiff) -> str:
     if d.policy is None:
-        return "not compared"
-    if not d.policy.new and not d.policy.resolved:
-        return "no change"
-    return f"{len(d.policy.new)} new, {len(d.policy.resolved)} resolved"
+        cell = "not compared"
+    elif not d.policy.new and not d.policy.resolved:
+        cell = "no change"
+    else:
+        cell = f"{len(d.policy.new)} new, {len(d.policy.resolved)} resolved"
+    if d.policy_config_changed:
+        cell += f"; ⚠️ `{d.policy_config_changed.rsplit('/', 1)[-1]}` changed"
+    return cell
+
+
+def _config_line(d: StackDiff) -> list[str]:
+    if not d.policy_config_changed:
+        return []
+    return [
+        f"⚠️ The policy config `{d.policy_config_changed}` changed between the base and the "
+        "working tree. Both sides are judged with the working tree's config, so the results "
+        "above leave that change out: run `python -m preflight check "
+        f"--stack {d.stack}` to see the new config's results."
+    ]
 
 
 def _impact_cell(d: StackDiff) -> str:
@@ -110,10 +125,10 @@ def _impact_lines(diffs: list[StackDiff], full_report: str) -> list[str]:
 
 def _policy_lines(d: StackDiff) -> list[str]:
     if d.policy is None:
-        return [f"Policy results: not compared ({d.policy_note or 'not run'})."]
+        return [f"Policy results: not compared ({d.policy_note or 'not run'}).", *_config_line(d)]
     if not d.policy.new and not d.policy.resolved:
-        return ["Policy results: unchanged."]
-    lines = ["Policy results that change:"]
+        return ["Policy results: unchanged by the program change.", *_config_line(d)]
+    lines = [*_config_line(d), "Policy results that change:"]
     for label, items in (("new", d.policy.new), ("resolved", d.policy.resolved)):
         for v in items:
             where = f" on `{v.urn.rsplit('::', 1)[-1]}`" if v.urn else ""

@@ -148,6 +148,11 @@ def stack_lines(d: StackDiff, paint: Paint, *, unchanged: int | None = None) -> 
         lines += ["", "High-impact change (playbook §9: announce it 48 hours before deploying):"]
         lines += [f"    - {r.kind}: {r.text}" for r in d.high_impact]
     lines.append("")
+    if d.policy_config_changed:
+        lines.append(
+            f"The policy config {d.policy_config_changed} changed: both sides are judged with the "
+            "working tree's, so the results below leave that change out"
+        )
     if d.policy is None:
         lines.append(f"Policy results: not compared ({d.policy_note or 'not run'})")
     elif not d.policy.new and not d.policy.resolved:

@@ -586,7 +586,7 @@ def test_docs_only_name_outputs_the_program_exports():
 
 def test_docs_preview_count_is_what_the_program_declares(bootstrap_snapshot):
     doc = (BOOTSTRAP.parent / "docs" / "bootstrap.md").read_text()
-    [count] = re.findall(r"pulumi preview +# (\d+) resources to create", doc)
+    [count] = re.findall(r"pulumi preview[^\n#]*# (\d+) resources to create", doc)
     assert int(count) == len(bootstrap_snapshot["resources"])
 
 

@@ -27,7 +27,7 @@ EXPECTED: dict[str, list[str]] = {
     "unknown_provider_key": [P + "gcp:regoin: unknown key; did you mean 'gcp:region'?"],
     "unknown_namespace": [
         P + "controlpane:containment: unknown namespace 'controlpane'; "
-        "keys are `controlplane:<key>`"
+        "keys are `controlplane:<key>`; did you mean 'controlplane:containment'?"
     ],
     "prod_synthetic_data": [
         P + "controlplane:dataClass: found 'synthetic', expected 'live' for prod "
@@ -114,3 +114,23 @@ def test_bad_config_exit_code_through_the_real_cli(project_with) -> None:
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_checked_in_stack_files_are_valid(stack, snapshots) -> None:
     assert snapshots[stack]["stack"] == stack
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("controlplan:monitoring", "; did you mean 'controlplane:monitoring'?"),
+        ("datdog:apiKey", "; did you mean 'datadog:apiKey'?"),
+        ("aws:region", ""),
+    ],
+)
+def test_a_misspelt_namespace_gets_a_suggestion(key: str, hint: str) -> None:
+    from config.errors import ConfigError
+    from config.stack import raw_to_model_input
+
+    with pytest.raises(ConfigError) as err:
+        raw_to_model_input("prod", {key: "x"})
+    namespace = key.partition(":")[0]
+    assert str(err.value) == (
+        P + f"{key}: unknown namespace {namespace!r}; keys are `controlplane:<key>`{hint}"
+    )

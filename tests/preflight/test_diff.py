@@ -897,3 +897,47 @@ def test_every_diff_command_in_the_docs_and_workflows_parses() -> None:
         args = parser.parse_args(shlex.split(line.replace("\\", "")))
         # PR checks diff against main; the prod deploy against the commit deployed before it.
         assert args.base in {"origin/main", "$DEPLOYED_COMMIT"}, line
+
+
+def test_a_changed_policy_config_is_reported_not_hidden_as_no_change() -> None:
+    base, head = base_and_head()
+    d = diff.diff_snapshots("prod", base, head)
+    d.policy = policy_delta([], [])
+    d.policy_config_changed = "policies/config/prod.json"
+    text = diff.render_markdown(
+        [d], "`origin/main` (`abc`)", allow_data_loss=False, full_report="see report.json"
+    )
+    assert (
+        "| prod | 2 | 1 | 2 | 1 | ⚠️ 1 | yes: data-loss | no change; ⚠️ `prod.json` changed |" in text
+    )
+    assert (
+        "⚠️ The policy config `policies/config/prod.json` changed between the base and the "
+        "working tree. Both sides are judged with the working tree's config, so the results "
+        "above leave that change out: run `python -m preflight check --stack prod` to see the "
+        "new config's results."
+    ) in text.splitlines()
+    assert "Policy results: unchanged by the program change." in text.splitlines()
+    assert d.to_json()["policy"]["configChanged"] == "policies/config/prod.json"
+
+
+def test_changed_configs_compares_each_stack_config_with_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preflight.diff.policies import changed_configs
+
+    config_dir = tmp_path / "policies" / "config"
+    config_dir.mkdir(parents=True)
+    (config_dir / "prod.json").write_text('{"all": "mandatory"}\n')
+    (config_dir / "dev.json").write_text('{"all": "advisory"}\n')
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    base = git(tmp_path, "rev-parse", "HEAD")
+    monkeypatch.setattr(check, "CONFIG_DIR", config_dir)
+    assert changed_configs(tmp_path, base, ["dev", "prod"]) == {}
+    (config_dir / "prod.json").write_text('{"all": "advisory"}\n')
+    (config_dir / "staging.json").write_text("{}\n")
+    assert changed_configs(tmp_path, base, ["dev", "staging", "prod"]) == {
+        "staging": "policies/config/staging.json",
+        "prod": "policies/config/prod.json",
+    }

@@ -521,3 +521,23 @@ def test_a_config_without_the_notice_is_used_as_it_is(tmp_path) -> None:
 
 
 pytestmark = pytest.mark.playbook("rollback")
+
+
+def test_lists_history_as_markdown_when_asked(world: dict[str, Any]) -> None:
+    done = run(world, "--stack", "prod", "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [
+        "| Version | Kind | Result | Started | Commit | Message |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    assert lines[2].startswith("| 7 | update | succeeded | 2025-06-08 ")
+    assert f"`{world['commits'][2][:12]}`" in lines[2]
+
+
+def test_help_names_the_config_a_rollback_really_uses(world: dict[str, Any]) -> None:
+    done = run(world, "--help")
+    text = " ".join(done.stdout.split())
+    assert "default: a temporary copy of <policy pack>/config/<stack>-deploy.json" in text
+    assert "with the 48-hour notice overridden for the rollback" in text
+    assert "output of the history listing and of --target" in text
