@@ -17,23 +17,10 @@ from collections.abc import Iterable
 _SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
-JOINED_WORDS = (
-    "APIKEY",
-    "APPKEY",
-    "ACCESSKEY",
-    "PRIVATEKEY",
-    "SECRETKEY",
-    "TOKEN",
-    "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "PASSWRD",
-    "PASSPHRASE",
-    "CREDENTIAL",
-    "AUTHKEY",
-    "SIGNINGKEY",
-)
-"""Words that mark a credential wherever they appear in a name once separators are removed."""
+JOINED_MIN_LENGTH = 5
+"""Words at least this long also count inside a name with its separators removed (``APIKEY``,
+``PASSWD``, ``TOKEN``); shorter ones (``KEY``, ``PWD``) only as words, or ``MONKEY`` would be a
+key."""
 
 
 def name_words(name: str) -> list[str]:
@@ -46,12 +33,12 @@ def name_words(name: str) -> list[str]:
 
 def looks_like_credential(name: str, words: Iterable[str]) -> bool:
     """Whether ``name`` names a credential: one of its words is in ``words``, or, with the
-    separators removed, it contains one of ``JOINED_WORDS``."""
+    separators removed, it contains one of ``words`` that is ``JOINED_MIN_LENGTH`` or longer."""
     wanted = {w.upper() for w in words}
     if any(word in wanted for word in name_words(name)):
         return True
     joined = _SEPARATORS.sub("", name).upper()
-    return any(word in joined for word in JOINED_WORDS)
+    return any(word in joined for word in wanted if len(word) >= JOINED_MIN_LENGTH)
 
 
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:[^\s/@]+@")

@@ -57,7 +57,7 @@ CONFIG: Schema = {
         ],
         "A variable looks like a credential when one of the words of its name (split on "
         "separators and camelCase, case-insensitive) is one of these, or when its name without "
-        "separators contains APIKEY, TOKEN, SECRET, PASSWORD, PASSWD and the like.",
+        "separators contains one of these of five letters or more (APIKEY, PASSWD, TOKEN).",
     ),
 }
 
