@@ -331,6 +331,8 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
     try:
         if host is None:
             host = PolicyPackHost(args.policy_pack, project=PROJECT, stack=args.stack)
+            # Start the pack in the mode checked first (updates come first), not to restart it.
+            host.use_mode(dry_run=_modes(getattr(args, "mode", "update"))[0] == "preview")
         try:
             targets = _snapshots(args, host)
             if owned and len(targets) == 1 and not host.started:
