@@ -112,6 +112,7 @@ RULES: tuple[Rule, ...] = (
         enforced_by=(
             "credentials-cloudrun-disallow-literal-secrets",
             "credentials-accessor-enforce-service-account-members",
+            "credentials-workload-disallow-disguised-secrets",
         ),
     ),
     Rule(
@@ -230,6 +231,11 @@ RULES: tuple[Rule, ...] = (
             "iam-binding-disallow-public-principals",
             "iam-serviceaccount-disallow-keys",
             "iam-principal-enforce-stack-service-accounts",
+            "iam-role-disallow-owner-equivalent-permissions",
+            "iam-binding-disallow-impersonation-by-people",
+            "credentials-provider-disallow-literal-credentials",
+            "inventory-resource-disallow-undeclared-types",
+            "inventory-resource-disallow-unknown-values",
         ),
     ),
     Rule(

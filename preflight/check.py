@@ -3,6 +3,7 @@
     python -m preflight check --stack prod [--json] [--mode update|preview|both]
     python -m preflight check --all
     python -m preflight check --snapshot FILE [--snapshot FILE ...] [--policy-config FILE]
+    python -m preflight check --snapshot FILE --stack prod   # refuse a file of another stack
 
 The real pack (``policies/``) is launched once as the Pulumi CLI launches it and driven over
 the Analyzer protocol (see ``preflight/analyzer/host.py``) with each snapshot's resources and the
@@ -52,8 +53,13 @@ ENVIRONMENTS = frozenset(get_args(Environment))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--stack", help="synthesize and check this stack (dev, staging, prod)")
+    parser.add_argument(
+        "--stack",
+        "-s",
+        help="synthesize and check this stack (dev, staging, prod); with --snapshot, the stack "
+        "every snapshot must belong to (its config is the one used)",
+    )
+    target = parser.add_mutually_exclusive_group()
     target.add_argument("--all", action="store_true", help="synthesize and check every stack")
     target.add_argument(
         "--snapshot",
@@ -62,6 +68,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="check a snapshot file from `preflight synth` (repeatable)",
     )
+    parse_known_args = parser.parse_known_args
+
+    def parse_checked(
+        args: Any = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # --stack goes with --snapshot (it pins the stack) but not with --all; one is required.
+        parsed, rest = parse_known_args(args, namespace)
+        if not (parsed.stack or parsed.all or parsed.snapshot):
+            parser.error("say what to check: --stack NAME, --all or --snapshot FILE")
+        if parsed.all and parsed.stack:
+            parser.error("--all checks every stack: drop --stack NAME, or --all")
+        return parsed, rest
+
+    parser.parse_known_args = parse_checked  # type: ignore[method-assign,assignment]
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--mode",
@@ -190,6 +210,21 @@ def snapshot_stack(snapshot: dict[str, Any], source: str) -> str:
     return stack
 
 
+def pinned_stack(snapshot: dict[str, Any], source: str, stack: str) -> str:
+    """``stack``, once the snapshot is shown to belong to it (``--snapshot FILE --stack NAME``).
+
+    Its ``stack`` field, the stack of every URN and every environment label must all say
+    ``stack``: a file of another stack is refused rather than checked with a config not its own.
+    """
+    found = snapshot_stack(snapshot, source)
+    if found != stack:
+        raise UsageError(
+            f"{source}: is a snapshot of stack {found!r}, not {stack!r}: check it with "
+            f"--stack {found} or synthesize {stack}"
+        )
+    return stack
+
+
 def check_snapshot(
     host: PolicyPackHost, snapshot: dict[str, Any], source: str, config_path: Path
 ) -> StackResult:
@@ -282,6 +317,12 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
 
     ``host`` lets a caller reuse a running pack (tests); by default one is started and stopped.
     """
+    if not (args.stack or args.all or args.snapshot):
+        error("say what to check: --stack NAME, --all or --snapshot FILE")
+        return EXIT_USAGE
+    if args.all and args.stack:
+        error("--all checks every stack: drop --stack NAME, or --all")
+        return EXIT_USAGE
     if args.policy_config is not None and not args.policy_config.is_file():
         error(f"--policy-config {args.policy_config}: no such file")
         return EXIT_USAGE
@@ -290,16 +331,23 @@ def run(args: argparse.Namespace, host: PolicyPackHost | None = None) -> int:
     try:
         if host is None:
             host = PolicyPackHost(args.policy_pack, project=PROJECT, stack=args.stack)
+            # Start the pack in the mode checked first (updates come first), not to restart it.
+            host.use_mode(dry_run=_modes(getattr(args, "mode", "update"))[0] == "preview")
         try:
             targets = _snapshots(args, host)
             if owned and len(targets) == 1 and not host.started:
                 host.stack = str(targets[0][1].get("stack") or "") or None
+            # Updates first, then previews: the pack runs in one mode at a time (PULUMI_DRY_RUN).
+            targets.sort(key=lambda target: is_preview(target[1]))
+            if targets:
+                host.use_mode(dry_run=is_preview(targets[0][1]))
             for source, snapshot in targets:
-                stack = (
-                    str(snapshot.get("stack") or "")
-                    if args.policy_config is not None or not args.snapshot
-                    else snapshot_stack(snapshot, source)
-                )
+                if args.snapshot and args.stack:
+                    stack = pinned_stack(snapshot, source, args.stack)
+                elif args.policy_config is not None or not args.snapshot:
+                    stack = str(snapshot.get("stack") or "")
+                else:
+                    stack = snapshot_stack(snapshot, source)
                 config_path = _config_path(stack, args.policy_config)
                 progress(f"checking {source} with {_display(config_path)}")
                 result = check_snapshot(host, snapshot, source, config_path)

@@ -32,9 +32,33 @@ CLOUD_RUN_SERVICE_ACCOUNT_PATHS: dict[str, str] = {
 }
 """Where each Cloud Run v2 workload names the service account it runs as."""
 
+CLOUD_RUN_V1_SERVICE = "gcp:cloudrun/service:Service"
+CLOUD_FUNCTION = "gcp:cloudfunctions/function:Function"
+CLOUD_FUNCTION_V2 = "gcp:cloudfunctionsv2/function:Function"
+
+WORKLOAD_SERVICE_ACCOUNT_PATHS: dict[str, str] = {
+    **CLOUD_RUN_SERVICE_ACCOUNT_PATHS,
+    CLOUD_RUN_V1_SERVICE: "template.spec.serviceAccountName",
+    CLOUD_FUNCTION: "serviceAccountEmail",
+    CLOUD_FUNCTION_V2: "serviceConfig.serviceAccountEmail",
+}
+"""Every serverless workload type that runs code as a service account (Cloud Run v2 and v1,
+Cloud Functions 1st and 2nd gen), and where it names that account: the same capability under
+another type token is judged alike."""
+
+ENV_LIST_KEYS = ("envs",)
+"""Keys of lists of ``{name, value | valueSource/valueFrom}`` (Cloud Run v2 and v1)."""
+ENV_MAP_KEYS = ("environmentVariables", "buildEnvironmentVariables")
+"""Keys of ``{NAME: value}`` maps (Cloud Functions, ``buildConfig`` of 2nd gen)."""
+ARGUMENT_KEYS = ("args", "commands", "command")
+"""Keys of container argument and command lists (Cloud Run v2: ``args``/``commands``; v1:
+``args``/``commands``; Cloud Run jobs the same under ``template.template``)."""
+
 SERVICE_ACCOUNT_KEY = "gcp:serviceaccount/key:Key"
 # A type token, not a credential.
 SECRET = "gcp:secretmanager/secret:Secret"  # noqa: S105  # nosec B105
+REGIONAL_SECRET = "gcp:secretmanager/regionalSecret:RegionalSecret"  # noqa: S105  # nosec B105
+"""The same capability as ``SECRET`` in one region: rotation, CMEK and accessors apply alike."""
 BUCKET = "gcp:storage/bucket:Bucket"
 KMS_CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
 PROJECT_LOG_BUCKET = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
@@ -47,11 +71,29 @@ SUPABASE_SETTINGS = "pulumi-python:dynamic/supabase:SupabaseSettings"
 SUPABASE_RESOURCE_KIND = "supabase-settings"
 
 
+DYNAMIC_TYPE_RE = re.compile(r"^pulumi-[a-z]+:dynamic(?:/|:)")
+"""Any dynamic resource, whatever module and class it is declared with (``pulumi-python:dynamic:
+Resource``, ``pulumi-python:dynamic/<module>:<Name>``, and the Node.js runtime's)."""
+SUPABASE_SETTINGS_SECTIONS = ("sslEnforcement", "auth", "network", "pitr", "pooler", "api")
+
+
+def looks_like_supabase_settings(resource_type: str, props: Mapping[str, Any]) -> bool:
+    """A dynamic resource of any type token shaped like the Supabase settings: a ``projectRef``
+    and one of the settings sections. An imitation under another token is judged alike."""
+    if not DYNAMIC_TYPE_RE.match(resource_type) or not isinstance(props, Mapping):
+        return False
+    keys = set(iter(props))
+    return "projectRef" in keys and any(k in keys for k in SUPABASE_SETTINGS_SECTIONS)
+
+
 def is_dynamic_kind(
     resource_type: str, props: Mapping[str, Any], types: list[str], kinds: list[str]
 ) -> bool:
-    """A dynamic resource by type token, or a generic one by its ``resourceKind`` input."""
+    """A dynamic resource by type token, a generic one by its ``resourceKind`` input, or, when
+    ``types`` names the Supabase settings, any dynamic resource shaped like them."""
     if resource_type in types:
+        return True
+    if SUPABASE_SETTINGS in types and looks_like_supabase_settings(resource_type, props):
         return True
     return resource_type == DYNAMIC_RESOURCE and get(props, "resourceKind") in kinds
 

@@ -29,6 +29,7 @@ AREAS: dict[str, str] = {
     "labels": "LBL",
     "alerting": "ALR",
     "changes": "CHG",
+    "inventory": "INV",
 }
 """Area (the package a policy lives in and the first word of its name) -> id prefix."""
 

@@ -9,6 +9,11 @@ other types, applies the policy's config over the schema defaults, applies the e
 (``include``/``exclude``, see ``config.py``) with a log line per exemption, and reports each
 message the check yields. Checks yield messages; they never report, filter or exempt by
 themselves.
+
+A value unknown until apply stops a check (``UnknownValueError``). During a preview the runtime
+turns that into its "can't run policy ... during preview" advisory; during an update the wrapper
+reports it as a violation instead (``mode.cannot_verify``): nothing is unknown in an update, so
+such a value can only hide a property from the check, and the pack fails closed.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
-from policies._lib import engine_log
+from policies._lib import engine_log, mode
 from policies._lib.config import Schema, exemption, schema_with_exemptions, settings
 from policies._lib.meta import PLAYBOOK, PLAYBOOK_VERSION, Meta
 
@@ -144,13 +150,18 @@ def resource_policy(
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         effective = settings(args.get_config(), schema)
-        if not applies_to(args.resource_type, args.props, effective):
-            return
-        reason = _exemption_logged(meta, args.name, args.urn, effective)
-        if reason is not None:
-            args.not_applicable(reason)
-        for message in check(args, effective):
-            report_violation(message, None)
+        try:
+            if not applies_to(args.resource_type, args.props, effective):
+                return
+            reason = _exemption_logged(meta, args.name, args.urn, effective)
+            if reason is not None:
+                args.not_applicable(reason)
+            for message in check(args, effective):
+                report_violation(message, None)
+        except UnknownValueError as err:
+            if mode.is_preview():
+                raise
+            report_violation(mode.cannot_verify(err.message), None)
 
     return _built(ControlPlaneResourcePolicy, validate, meta, schema, applies_to)
 
@@ -172,12 +183,17 @@ def stack_policy(
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         effective = settings(args.get_config(), schema)
         selected: list[PolicyResource] = []
-        for resource in args.resources:
-            if not applies_to(resource.resource_type, resource.props, effective):
-                continue
-            if _exemption_logged(meta, resource.name, resource.urn, effective) is None:
-                selected.append(resource)
-        for message, urn in check(selected, effective, list(args.resources)):
-            report_violation(message, urn)
+        try:
+            for resource in args.resources:
+                if not applies_to(resource.resource_type, resource.props, effective):
+                    continue
+                if _exemption_logged(meta, resource.name, resource.urn, effective) is None:
+                    selected.append(resource)
+            for message, urn in check(selected, effective, list(args.resources)):
+                report_violation(message, urn)
+        except UnknownValueError as err:
+            if mode.is_preview():
+                raise
+            report_violation(mode.cannot_verify(err.message), None)
 
     return _built(ControlPlaneStackPolicy, validate, meta, schema, applies_to)

@@ -170,3 +170,24 @@ def find_key(obj: Any, key: str, path: str = "") -> Iterator[tuple[str, Any]]:
             except UnknownValueError:
                 continue
             yield from find_key(value, key, f"{path}[{index}]")
+
+
+def unknown_paths(obj: Any, path: str = "") -> Iterator[str]:
+    """The dotted path of every value unknown until apply anywhere below ``obj``."""
+    if isinstance(obj, Mapping):
+        for name in list(iter(obj)):
+            child = f"{path}.{name}" if path else str(name)
+            try:
+                value = obj[name]
+            except UnknownValueError:
+                yield child
+                continue
+            yield from unknown_paths(value, child)
+    elif isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
+        for index in range(len(obj)):
+            try:
+                value = obj[index]
+            except UnknownValueError:
+                yield f"{path}[{index}]"
+                continue
+            yield from unknown_paths(value, f"{path}[{index}]")

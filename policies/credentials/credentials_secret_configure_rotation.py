@@ -1,4 +1,7 @@
-"""CP-CRD-002: every Secret Manager secret rotates at least quarterly and notifies a topic."""
+"""CP-CRD-002: every Secret Manager secret rotates at least quarterly and notifies a topic.
+
+Regional secrets take the same ``rotation`` and ``topics`` inputs and are held to the same rule.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs
 
 from policies._lib.config import Schema
-from policies._lib.gcp import SECRET
+from policies._lib.gcp import REGIONAL_SECRET, SECRET
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
 from policies._lib.props import as_list, fmt, get, is_missing, present
@@ -74,4 +77,6 @@ def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[s
         yield "topics is empty: add the rotation notification Pub/Sub topic"
 
 
-POLICY = resource_policy(META, applies_to=types(SECRET), check=check, config=CONFIG)
+POLICY = resource_policy(
+    META, applies_to=types(SECRET, REGIONAL_SECRET), check=check, config=CONFIG
+)

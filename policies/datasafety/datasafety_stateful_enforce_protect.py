@@ -12,6 +12,7 @@ from policies._lib.gcp import (
     BUCKET,
     KMS_CRYPTO_KEY,
     PROJECT_LOG_BUCKET,
+    REGIONAL_SECRET,
     SECRET,
     SUPABASE_RESOURCE_KIND,
     SUPABASE_SETTINGS,
@@ -39,7 +40,7 @@ META = Meta(
 
 CONFIG: Schema = {
     "statefulTypes": string_list(
-        [SECRET, KMS_CRYPTO_KEY, BUCKET, PROJECT_LOG_BUCKET, SUPABASE_SETTINGS],
+        [SECRET, REGIONAL_SECRET, KMS_CRYPTO_KEY, BUCKET, PROJECT_LOG_BUCKET, SUPABASE_SETTINGS],
         "Resource types that hold state which a delete would lose.",
     ),
     "statefulResourceKinds": string_list(

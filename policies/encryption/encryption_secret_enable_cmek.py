@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from policies._lib.gcp import SECRET
+from policies._lib.gcp import REGIONAL_SECRET, SECRET
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
 from policies._lib.props import as_list, get, is_missing, present
@@ -33,6 +33,14 @@ _USER = "replication.userManaged.replicas"
 
 
 def check(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> Iterator[str]:
+    if args.resource_type == REGIONAL_SECRET:
+        # A regional secret names its key at the top level (it has no replication).
+        if not present(get(args.props, "customerManagedEncryption"), "kmsKeyName"):
+            yield (
+                "customerManagedEncryption.kmsKeyName is not set, so the regional secret uses "
+                "Google-managed keys"
+            )
+        return
     replicas = as_list(get(args.props, _USER))
     if replicas:
         for index, replica in enumerate(replicas):
@@ -44,4 +52,4 @@ def check(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> Iterator[
         yield f"{_AUTO}.kmsKeyName is not set, so the secret uses Google-managed keys"
 
 
-POLICY = resource_policy(META, applies_to=types(SECRET), check=check)
+POLICY = resource_policy(META, applies_to=types(SECRET, REGIONAL_SECRET), check=check)

@@ -1,4 +1,8 @@
-"""CP-IAM-004: every Cloud Run v2 service, job and worker pool runs as its own service account."""
+"""CP-IAM-004: every serverless workload runs as its own service account.
+
+Cloud Run v2 services, jobs and worker pools, Cloud Run v1 services and Cloud Functions of both
+generations (``WORKLOAD_SERVICE_ACCOUNT_PATHS``): the same capability under another type.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs
 
 from policies._lib.config import Schema, string_list
-from policies._lib.gcp import CLOUD_RUN_SERVICE_ACCOUNT_PATHS
+from policies._lib.gcp import WORKLOAD_SERVICE_ACCOUNT_PATHS
 from policies._lib.meta import Meta
 from policies._lib.policy import resource_policy, types
 from policies._lib.props import is_missing, is_unknown, peek
@@ -43,7 +47,7 @@ CONFIG: Schema = {
 
 
 def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[str]:
-    path = CLOUD_RUN_SERVICE_ACCOUNT_PATHS[args.resource_type]
+    path = WORKLOAD_SERVICE_ACCOUNT_PATHS[args.resource_type]
     account = peek(args.props, path)
     if is_unknown(account):
         # The e-mail of an account created in the same run is not known until apply: decided
@@ -60,5 +64,5 @@ def check(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Iterator[s
 
 
 POLICY = resource_policy(
-    META, applies_to=types(*CLOUD_RUN_SERVICE_ACCOUNT_PATHS), check=check, config=CONFIG
+    META, applies_to=types(*WORKLOAD_SERVICE_ACCOUNT_PATHS), check=check, config=CONFIG
 )

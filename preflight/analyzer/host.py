@@ -10,11 +10,15 @@ registered, and ``AnalyzeStack`` once at the end. ``PolicyPackHost`` does the sa
 minimal ``pulumirpc.Engine`` on loopback at the engine address so the pack's log lines are kept.
 
 One pack process serves several stacks: before each stack the host calls ``ConfigureStack`` and
-``Configure`` again (``Configure`` replaces the whole config). ``PULUMI_STACK`` is set only when
-the host is made for one stack; the pack reads the environment from its policy config, never
-from the stack name. ``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG`` (the stack's config, which
-may hold decrypted secrets) are not set: the pack reads neither, and the offline path has no
-decrypted config to give.
+``Configure`` again (``Configure`` replaces the whole config). ``PULUMI_DRY_RUN`` says whether the
+deployment is a preview (``true``) or an update (``false``), as the CLI sets it for each
+deployment it starts the pack for; a snapshot is analyzed by a process started in the snapshot's
+mode (``"dryRun": true`` is a preview), so the host restarts the pack when the mode changes. The
+pack reads it (``policies/_lib/mode.py``): a value unknown during an update cannot be honest.
+``PULUMI_STACK`` is set only when the host is made for one stack; the pack reads the environment
+from its policy config, never from the stack name. ``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG``
+(the stack's config, which may hold decrypted secrets) are not set: the pack reads neither, and
+the offline path has no decrypted config to give.
 """
 
 from __future__ import annotations
@@ -158,6 +162,8 @@ class PolicyPackHost:
         self.call_timeout = call_timeout
         self.echo = echo or (lambda line: print(f"policy pack: {line}", file=sys.stderr))
         self.version = pack_version(self.pack_dir)
+        self.dry_run = True
+        """The mode the pack process runs in (``PULUMI_DRY_RUN``); see ``analyze``."""
         self.engine: EngineServer | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -179,7 +185,7 @@ class PolicyPackHost:
         self.engine = EngineServer()
         env = dict(os.environ)
         env["PULUMI_PROJECT"] = self.project
-        env["PULUMI_DRY_RUN"] = "true"
+        env["PULUMI_DRY_RUN"] = "true" if self.dry_run else "false"
         if self.stack:
             env["PULUMI_STACK"] = self.stack
         else:
@@ -196,8 +202,9 @@ class PolicyPackHost:
         )
         if self._process.stdout is None or self._process.stderr is None:
             raise PackError("policy pack started without pipes")
+        self._lines = queue.Queue()  # a restarted pack's port, not the last one's end
         threading.Thread(
-            target=self._read_stdout, args=(self._process.stdout,), daemon=True
+            target=self._read_stdout, args=(self._process.stdout, self._lines), daemon=True
         ).start()
         self._stderr_reader = threading.Thread(
             target=self._read_stderr, args=(self._process.stderr,), daemon=True
@@ -205,16 +212,16 @@ class PolicyPackHost:
         self._stderr_reader.start()
         return self
 
-    def _read_stdout(self, stream: IO[bytes]) -> None:
+    def _read_stdout(self, stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
         first = True
         for raw in stream:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             if first:
-                self._lines.put(line)
+                lines.put(line)
                 first = False
             else:
                 self.echo(line)
-        self._lines.put(None)
+        lines.put(None)
 
     def _read_stderr(self, stream: IO[bytes]) -> None:
         for raw in stream:
@@ -256,6 +263,17 @@ class PolicyPackHost:
                 program_directory=str(self.pack_dir),
             ),
         )
+        return self
+
+    def use_mode(self, *, dry_run: bool) -> PolicyPackHost:
+        """Run the pack as a preview (``dry_run``) or an update, restarting it if it runs in the
+        other mode (the pack reads ``PULUMI_DRY_RUN`` once, as it starts)."""
+        if dry_run != self.dry_run:
+            running = self._process is not None
+            self.close()
+            self.dry_run = dry_run
+            if running:
+                self.start()
         return self
 
     def close(self) -> None:
@@ -314,7 +332,12 @@ class PolicyPackHost:
         resources: list[dict[str, Any]],
         config: dict[str, PolicyConfig],
     ) -> StackResult:
-        """Analyze every resource, then the stack, under ``config`` (already reconciled)."""
+        """Analyze every resource, then the stack, under ``config`` (already reconciled).
+
+        The pack runs in the snapshot's mode: a preview snapshot (``"dryRun": true``) with
+        ``PULUMI_DRY_RUN=true``, any other with ``false``; the process is restarted when the
+        mode changes."""
+        self.use_mode(dry_run=snapshot.get("dryRun") is True).ready()
         info = self.info()
         engine = self._engine()
         stack = str(snapshot.get("stack", "")) or "stack"
@@ -322,7 +345,9 @@ class PolicyPackHost:
         engine.servicer.take_logs()
         self._optional(
             "ConfigureStack",
-            analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=True),
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack, project=project, dry_run=self.dry_run
+            ),
         )
         self._call("Configure", to_proto(config))
         version = self.version or info.version

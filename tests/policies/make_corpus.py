@@ -316,6 +316,16 @@ def _unknown_member_from_a_secret(snapshot: dict[str, Any]) -> None:
     grant["dependencies"] = [secret["urn"]]
 
 
+def _unknown_member_in_an_update(snapshot: dict[str, Any]) -> None:
+    """An update (no ``dryRun``) whose accessor member is the unknown sentinel, dressed up as
+    built from the agent's service account: in an update nothing is unknown."""
+    account = _named(snapshot, "agent-sa")
+    grant = _named(snapshot, "vault-gemini-api-key-agent")
+    grant["inputs"]["member"] = UNKNOWN
+    grant["propertyDependencies"] = {"member": [account["urn"]]}
+    grant["dependencies"] = [account["urn"]]
+
+
 def _query(slug: str) -> str:
     query: str = monitor_inputs("prod", slug)["query"]
     return query
@@ -364,6 +374,39 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
     "credentials-cloudrun-disallow-literal-secrets": _set(
         "agent-service", "template.containers.0.envs.1", {"name": "GEMINI_API_KEY", "value": CANARY}
     ),
+    "credentials-workload-disallow-disguised-secrets": _set(
+        "agent-service",
+        "template.containers.0.args",
+        [f"--database-url=postgresql://app:{CANARY}@db.internal:5432/app"],
+    ),
+    "credentials-provider-disallow-literal-credentials": _add_member(
+        "pulumi:providers:datadog", "datadog-eu", {"apiKey": CANARY, "apiUrl": "https://x"}
+    ),
+    "iam-role-disallow-owner-equivalent-permissions": _add_member(
+        "gcp:projects/iAMCustomRole:IAMCustomRole",
+        "deploy-helper-role",
+        {
+            "project": "acme-cp-prod",
+            "roleId": "deployHelper",
+            "title": "Deploy helper",
+            "permissions": ["run.services.get", "resourcemanager.projects.setIamPolicy"],
+        },
+    ),
+    "iam-binding-disallow-impersonation-by-people": _add_member(
+        "gcp:projects/iAMMember:IAMMember",
+        "agent-token-creator",
+        {
+            "project": "acme-cp-prod",
+            "role": "roles/iam.serviceAccountTokenCreator",
+            "member": "user:developer@example.com",
+        },
+    ),
+    "inventory-resource-disallow-undeclared-types": _add_member(
+        "gcp:storage/hmacKey:HmacKey",
+        "archive-hmac",
+        {"serviceAccountEmail": "acme-prod-agent-sa@acme-cp-prod.iam.gserviceaccount.com"},
+    ),
+    "inventory-resource-disallow-unknown-values": _unknown_member_in_an_update,
     "credentials-secret-configure-rotation": _set(
         "vault-gemini-api-key", "rotation.rotationPeriod", "31536000s"
     ),

@@ -31,9 +31,10 @@ ENVIRONMENT_ONLY = {
     "alerting-downtime-missing-maintenance-window",
     FREEZE,
     NOTICE,
+    "inventory-resource-disallow-undeclared-types",
 }
-"""Rules about an environment of the control plane (its alerts, on-call, windows, freeze), which
-the bootstrap program is not."""
+"""Rules about an environment of the control plane (its alerts, on-call, windows, freeze, the
+types its program declares), which the bootstrap program is not."""
 
 
 def levels(pack_host, env: str) -> dict[str, str | None]:

@@ -3,9 +3,10 @@
 ``corpus/<policy-name>[--<variant>].json`` is the compliant prod baseline with one insecure
 change (see make_corpus.py). Under ``policies/config/prod.json`` the named policy must reject it
 with mandatory enforcement, and no other policy may report anything: the baseline is clean, so
-any other diagnostic is a false positive. A preview entry (``"dryRun": true``) holds a value
-unknown until apply that its policy cannot resolve: the policy must answer that it cannot decide
-during preview, never pass it. An entry with its own config,
+any other diagnostic is a false positive, except the type allowlist's refusal of a type the
+change brings in that the program does not declare. A preview entry (``"dryRun": true``) holds a
+value unknown until apply that its policy cannot resolve: the policy must answer that it cannot
+decide during preview, never pass it. An entry with its own config,
 ``corpus/config/<name>.json``, is checked with that instead: the change freeze is mandatory only
 in the prod deploy config, and broken only by a time inside the freeze.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from policies._lib.inventory import declared_types
 from policies._lib.registry import collect
 from preflight.analyzer.config import load_policy_pack_config, reconcile
 from preflight.snapshot import DRY_RUN_KEY, validate
@@ -26,6 +28,7 @@ CORPUS = sorted((HERE / "corpus").glob("*.json"))
 CORPUS_CONFIGS = HERE / "corpus" / "config"
 BASELINES = sorted((HERE / "baseline").glob("*.json"))
 CONFIG = HERE.parents[1] / "policies" / "config"
+UNDECLARED = "inventory-resource-disallow-undeclared-types"
 
 
 def config_for(path: Path, env: str) -> Path:
@@ -65,9 +68,20 @@ def test_corpus_snapshot_is_rejected_by_its_policy_only(pack_host, path):
         ]
         assert result.violations[0].message.startswith(f"can't run policy '{policy}' ")
         return
-    assert {(v.policy_name, v.enforcement_level) for v in result.violations} == {
-        (policy, "mandatory")
-    }
+    # A change that brings in a type the program does not declare is also refused by the type
+    # allowlist, naming that type, and by nothing else.
+    undeclared = sorted(
+        {r["type"] for r in json.loads(path.read_text())["resources"]} - declared_types()
+    )
+    expected = {(policy, "mandatory")}
+    if undeclared:
+        expected.add((UNDECLARED, "mandatory"))
+        assert all(
+            any(f"\n{t}" in v.message for t in undeclared)
+            for v in result.violations
+            if v.policy_name == UNDECLARED
+        )
+    assert {(v.policy_name, v.enforcement_level) for v in result.violations} == expected
 
 
 def test_corpus_configs_belong_to_corpus_snapshots():

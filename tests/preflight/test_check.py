@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 import preflight.analyzer.host as analyzer_host
+from policies._lib.inventory import declared_types
 from preflight import check
 from preflight.analyzer.host import PolicyPackHost
+from preflight.snapshot import UNKNOWN
 from tests.support.preflight import pack_host
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +144,9 @@ def test_exemptions_and_pack_logs_are_printed(capsys, host, tmp_path):
     ) in out
 
 
-def test_whole_corpus_in_one_pack_process(capsys, monkeypatch):
+def test_whole_corpus_in_one_pack_process_per_mode(capsys, monkeypatch):
+    # The CLI starts the pack once per deployment with PULUMI_DRY_RUN set for it: the updates
+    # share one process and the previews another, whatever the order of the files.
     launched: list[list[str]] = []
     real_popen = subprocess.Popen
 
@@ -155,17 +159,18 @@ def test_whole_corpus_in_one_pack_process(capsys, monkeypatch):
     argv = [arg for path in corpus for arg in ("--snapshot", str(path))]
     code, out, _ = run(capsys, *argv, "--json")
     assert code == 1
-    assert len(launched) == 1
+    assert len(launched) == 2
     document = json.loads(out)
     previews = [path for path in corpus if json.loads(path.read_text()).get("dryRun")]
     updates = [path for path in corpus if path not in previews]
     stacks = document["stacks"]
     assert len(stacks) == len(updates)
     for path, stack in zip(updates, stacks, strict=True):
-        expected = path.stem.split("--")[0]
-        assert {(v["policyName"], v["enforcementLevel"]) for v in stack["violations"]} == {
-            (expected, "mandatory")
-        }
+        expected = {(path.stem.split("--")[0], "mandatory")}
+        # A type the program does not declare is also refused by the type allowlist.
+        if {r["type"] for r in json.loads(path.read_text())["resources"]} - declared_types():
+            expected.add(("inventory-resource-disallow-undeclared-types", "mandatory"))
+        assert {(v["policyName"], v["enforcementLevel"]) for v in stack["violations"]} == expected
     # A preview entry is reported beside, with the one policy that cannot decide.
     assert len(document["preview"]["stacks"]) == len(previews) >= 1
     for path, stack in zip(previews, document["preview"]["stacks"], strict=True):
@@ -193,10 +198,11 @@ def test_pack_is_launched_as_the_cli_launches_it(capsys, monkeypatch):
     assert command[4].startswith("127.0.0.1:") and command[5] == "."
     assert Path(seen["cwd"]) == check.PACK_DIR
     env = seen["env"]
+    # An update snapshot: the CLI runs the update's pack with PULUMI_DRY_RUN=false.
     assert (env["PULUMI_PROJECT"], env["PULUMI_STACK"], env["PULUMI_DRY_RUN"]) == (
         "controlplane",
         "staging",
-        "true",
+        "false",
     )
 
 
@@ -538,3 +544,56 @@ def test_arguments_are_mutually_exclusive_and_required():
         parse()
     with pytest.raises(SystemExit):
         parse("--all", "--stack", "prod")
+
+
+@pytest.mark.parametrize("flag", ["--stack", "-s"])
+def test_a_snapshot_pinned_to_its_own_stack_is_checked(capsys, host, flag):
+    code, out, _ = run(capsys, "--snapshot", str(BASELINE / "prod.json"), flag, "prod", host=host)
+    assert code == 0
+    assert "with policies/config/prod.json" in out
+
+
+@pytest.mark.parametrize(
+    ("stack", "urn_stack", "label", "found"),
+    [("dev", "dev", "dev", "dev"), ("prod", "dev", "prod", None), ("prod", "prod", "dev", None)],
+    ids=["stack-field", "urns", "labels"],
+)
+def test_a_snapshot_of_another_stack_is_refused_when_pinned(
+    capsys, host, tmp_path, stack, urn_stack, label, found
+):
+    """``--stack prod`` pins the config: a snapshot whose stack field, URNs or environment labels
+    say otherwise is refused (exit 2, one line), never checked with a laxer config."""
+    text = (
+        (BASELINE / "prod.json")
+        .read_text()
+        .replace("urn:pulumi:prod::", f"urn:pulumi:{urn_stack}::")
+        .replace('"environment": "prod"', f'"environment": "{label}"')
+    )
+    snapshot = json.loads(text)
+    snapshot["stack"] = stack
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(snapshot))
+    code, out, err = run(capsys, "--snapshot", str(path), "--stack", "prod", host=host)
+    assert code == 2
+    assert out == ""
+    line = error_line(err)
+    assert line.startswith(f"preflight: error: {path}: ")
+    if found:
+        assert line.endswith(
+            f"is a snapshot of stack {found!r}, not 'prod': check it with --stack {found} or "
+            "synthesize prod"
+        )
+
+
+def test_an_update_snapshot_with_an_unknown_value_cannot_pass(capsys, host, tmp_path):
+    """Tampering: the unknown sentinel written into an update snapshot (no ``dryRun``) to hide a
+    member from the principal policies is a mandatory violation, not a pass."""
+    snapshot = json.loads((BASELINE / "prod.json").read_text())
+    [grant] = [r for r in snapshot["resources"] if r["name"] == "vault-gemini-api-key-agent"]
+    grant["inputs"]["member"] = UNKNOWN
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(snapshot))
+    code, out, _ = run(capsys, "--snapshot", str(path), host=host)
+    assert code == 1
+    assert "inventory-resource-disallow-unknown-values" in out
+    assert "cannot verify: member unknown in an update" in out
