@@ -14,12 +14,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from config.credentials import holds_credential, redact
+
 
 class ConfigError(Exception):
     """Bad stack configuration; ``str()`` is one line per problem, each naming the stack."""
 
     def __init__(self, stack: str, problems: list[str]) -> None:
         self.stack = stack
+        # No problem line repeats a credential, whatever validator wrote it.
+        problems = [redact(p) for p in problems]
         self.problems = problems
         super().__init__("\n".join(f"config error in stack '{stack}': {p}" for p in problems))
 
@@ -50,8 +54,13 @@ _BOUNDS = {
 }
 
 
+CREDENTIAL_NOT_SHOWN = "a value that looks like a credential (not shown)"
+
+
 def found(value: Any) -> str:
-    """A short JSON rendering of an offending value."""
+    """A short JSON rendering of an offending value; a value holding a credential is not shown."""
+    if holds_credential(value):
+        return CREDENTIAL_NOT_SHOWN
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -22,7 +22,7 @@ from config.common import (
     shorter_than,
     window_minutes,
 )
-from controlplane.playbook import PLAYBOOK, Severity
+from controlplane.playbook import MAX_ALERT_WINDOW, PLAYBOOK, SCALE_BOUNDS, Severity
 
 TagValue = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,99}$")]
 """A Datadog tag value (lowercase)."""
@@ -180,6 +180,33 @@ class Alerts(Model):
             raise ValueError(
                 f"{' and '.join(wants)} (playbook §4: {book.quote!r}); "
                 f"{' and '.join(problems)} would alert later than the playbook allows"
+            )
+        return alert
+
+    @field_validator(
+        "mission_success_rate",
+        "sse_heartbeat",
+        "undo_failures",
+        "telemetry_ingestion_stalled",
+        "oauth_failure_rate",
+        "planner_retry_spikes",
+        "composio_rate_limit_warnings",
+    )
+    @classmethod
+    def _plausible(cls, alert: ThresholdAlert, info: ValidationInfo) -> ThresholdAlert:
+        """A threshold in the range of what the alert measures (the playbook's scale: a ratio,
+        seconds, a count) and a window no longer than :data:`MAX_ALERT_WINDOW`; a negative
+        heartbeat or a failure ratio of 5 would make a monitor that never, or always, fires."""
+        book = PLAYBOOK.alert(alias(cls, info))
+        if book.scale is not None:
+            low, high, what = SCALE_BOUNDS[book.scale]
+            below = alert.threshold <= low if book.scale == "seconds" else alert.threshold < low
+            if below or alert.threshold > high:
+                raise ValueError(f"threshold {what}; found {num(alert.threshold)}")
+        if window_minutes(alert.window) > window_minutes(MAX_ALERT_WINDOW):
+            raise ValueError(
+                f"window {MAX_ALERT_WINDOW} or shorter; found {alert.window}, which reports a "
+                "problem long after it started"
             )
         return alert
 

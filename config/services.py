@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from config.base import IamBindings, Model, Problem
 from config.common import ENV_RE, Located, PinnedImage, raise_at
+from config.credentials import credential_in
 from controlplane.fields import is_role, matching
 
 PROD_MIN_INSTANCES = 2
@@ -159,9 +160,21 @@ class ServiceSpec(Model):
     @classmethod
     def _env(cls, env: dict[str, str]) -> dict[str, str]:
         problems: list[Located] = []
-        for name in env:
+        for name, value in env.items():
+            kind = credential_in(value)
             if not ENV_RE.match(name):
                 problems.append(((name,), name, "an env var name like LOG_LEVEL (A-Z, 0-9, _)"))
+            elif kind is not None:
+                problems.append(
+                    (
+                        (name,),
+                        "<value not shown>",
+                        f"no credential in plain env: the value holds {kind}; put it in "
+                        f"controlplane:secrets with env var {name} and this service as a reader "
+                        "(the secret vault binding: Secret Manager, bound by secret reference), "
+                        "then rotate it",
+                    )
+                )
             elif _CREDENTIAL_RE.search(name):
                 problems.append(
                     (

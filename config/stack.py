@@ -10,12 +10,14 @@ with ``require_secret`` by the components that need them.
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Any
 
 import pulumi
 from pydantic import Field, ValidationError, model_validator
 
 from config.base import Problem
+from config.credentials import credential_in
 from config.environment import AccessList, GcpSettings
 from config.errors import (
     ConfigError,
@@ -151,8 +153,42 @@ def known_keys() -> set[str]:
 def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = None) -> StackConfig:
     """Validate the flat config map of ``stack``; raise :class:`ConfigError` on any problem.
 
-    ``secret_keys`` are the keys the engine holds as secrets; ``None`` skips that check.
+    ``secret_keys`` are the keys the engine holds as secrets; ``None`` skips that check. No
+    problem line repeats the value of a secret key, wherever the key's validator put it.
     """
+    try:
+        return _validate(stack, raw, secret_keys)
+    except ConfigError as err:
+        hidden = _secret_texts(raw, {*(secret_keys or ()), *SECRET_KEYS})
+        if not hidden:
+            raise
+        raise ConfigError(stack, [_hide(p, hidden) for p in err.problems]) from None
+
+
+def _secret_texts(raw: dict[str, str], keys: set[str]) -> list[str]:
+    """The texts a secret key's value is made of (its JSON leaves too), longest first."""
+    texts: set[str] = set()
+    for key in keys & set(raw):
+        pending: list[Any] = [raw[key], parse(raw[key])]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                pending += [*node.keys(), *node.values()]
+            elif isinstance(node, list):
+                pending += node
+            elif node is not None and not isinstance(node, bool):
+                texts.add(str(node))
+                texts.add(json.dumps(str(node))[1:-1])  # as found() writes it, escaped
+    return sorted((t for t in texts if len(t) >= 4), key=len, reverse=True)
+
+
+def _hide(problem: str, texts: list[str]) -> str:
+    for text in texts:
+        problem = problem.replace(text, "[secret]")
+    return problem
+
+
+def _validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None) -> StackConfig:
     data = raw_to_model_input(stack, raw, secret_keys)
     try:
         cfg = StackConfig.model_validate(data)
@@ -167,10 +203,34 @@ def validate(stack: str, raw: dict[str, str], secret_keys: set[str] | None = Non
                 "('<env>' or '<env>-<suffix>')"
             ],
         )
-    problems = [f"{PROJECT}:{problem}" for problem in cfg.env_rules(cfg.environment)]
+    problems = credentials_in_clear(raw, secret_keys or set())
+    problems += [f"{PROJECT}:{problem}" for problem in cfg.env_rules(cfg.environment)]
     if problems:
         raise ConfigError(stack, problems)
     return cfg
+
+
+def credentials_in_clear(raw: dict[str, str], secret_keys: set[str]) -> list[str]:
+    """A problem for each plain (not secret) config value that holds a credential: plain config
+    is stored and printed in clear (stack file, snapshots, evidence, error messages)."""
+    problems = []
+    for key, value in sorted(raw.items()):
+        if key in secret_keys or key in SECRET_KEYS:
+            continue
+        pending: list[tuple[str, Any]] = [(key, parse(value))]
+        while pending:
+            path, node = pending.pop()
+            if isinstance(node, dict):
+                pending += [(f"{path}.{k}", v) for k, v in node.items()]
+            elif isinstance(node, list):
+                pending += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+            elif isinstance(node, str) and (kind := credential_in(node)):
+                problems.append(
+                    f"{path}: holds {kind} in clear text; put it in controlplane:secrets "
+                    "(the secret vault binding) or set it with `pulumi config set --secret`, "
+                    "then rotate it"
+                )
+    return sorted(problems)
 
 
 def load() -> StackConfig:

@@ -46,6 +46,20 @@ Severity = Literal["critical", "high", "informational"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "informational")
 
 Comparator = Literal["<", "<=", ">", ">="]
+Scale = Literal["ratio", "seconds", "count"]
+"""What an alert's threshold measures, which bounds the values that make sense for it."""
+
+SCALE_BOUNDS: dict[Scale, tuple[float, float, str]] = {
+    "ratio": (0.0, 1.0, "a ratio from 0 to 1 (0.97 for 97%)"),
+    "seconds": (0.0, 3600.0, "seconds, more than 0 and at most 3600"),
+    "count": (0.0, 1e9, "a count, 0 or more (at most a billion)"),
+}
+"""(lowest, highest, how to write it) of each scale; a seconds threshold must exceed its lowest
+(an alert on a latency of 0 s would always fire)."""
+
+MAX_ALERT_WINDOW = "1d"
+"""The longest evaluation window of a §4 threshold alert: a longer one reports a problem a day
+after it started."""
 Role = Literal["primary", "secondary", "incidentCommander"]
 """On-call roles of playbook §4 and §12, in escalation order."""
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -162,6 +176,8 @@ class PlaybookAlert:
     """The program's default threshold where the playbook names none."""
     program_window: str | None = None
     """The program's default window where the playbook names none."""
+    scale: Scale | None = None
+    """What the threshold measures (None: an anomaly alert, which has no threshold)."""
 
     @property
     def default_threshold(self) -> float:
@@ -248,6 +264,7 @@ PLAYBOOK = Playbook(
                     0.97,
                     "5m",
                     "Mission success <97% (5m window)",
+                    scale="ratio",
                 ),
                 PlaybookAlert(
                     "sse-heartbeat",
@@ -258,6 +275,7 @@ PLAYBOOK = Playbook(
                     None,
                     "SSE heartbeat >8s",
                     program_window="5m",
+                    scale="seconds",
                 ),
                 PlaybookAlert(
                     "undo-failures",
@@ -267,6 +285,7 @@ PLAYBOOK = Playbook(
                     0.01,
                     "1h",
                     "undo failures >1% in hour",
+                    scale="ratio",
                 ),
                 PlaybookAlert(
                     "telemetry-ingestion-stalled",
@@ -276,6 +295,7 @@ PLAYBOOK = Playbook(
                     0.0,
                     "15m",
                     "telemetry ingestion stalled >15m",
+                    scale="count",
                 ),
                 PlaybookAlert(
                     "oauth-failure-rate",
@@ -286,6 +306,7 @@ PLAYBOOK = Playbook(
                     None,
                     "High: OAuth failure rate >5%",
                     program_window="15m",
+                    scale="ratio",
                 ),
                 PlaybookAlert(
                     "planner-retry-spikes",
@@ -297,6 +318,7 @@ PLAYBOOK = Playbook(
                     "planner retry spikes",
                     program_threshold=25.0,
                     program_window="10m",
+                    scale="count",
                 ),
                 PlaybookAlert(
                     "composio-rate-limit-warnings",
@@ -308,6 +330,7 @@ PLAYBOOK = Playbook(
                     "Composio rate-limit warnings",
                     program_threshold=5.0,
                     program_window="15m",
+                    scale="count",
                 ),
                 PlaybookAlert(
                     "library-reuse-drop",

@@ -10,7 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from preflight import synth as synth_mod
-from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress
+from preflight.cli import (
+    EXIT_USAGE,
+    UsageError,
+    add_project_argument,
+    error,
+    output_dir,
+    parser_class,
+    progress,
+    stack_ref,
+)
 from preflight.snapshot import MODES
 
 STACK_ENV = "PULUMI_STACK"
@@ -25,7 +34,7 @@ def _stacks(args: argparse.Namespace) -> list[str]:
     stack = args.stack or os.environ.get(STACK_ENV, "").strip()
     if not stack:
         raise UsageError(f"name a stack with --stack NAME (or set {STACK_ENV}), or pass --all")
-    return [stack]
+    return [stack_ref(stack, project.name).stack]
 
 
 def _add_stack_args(parser: argparse.ArgumentParser, allow_all: bool = True) -> None:
@@ -48,6 +57,8 @@ def _add_stack_args(parser: argparse.ArgumentParser, allow_all: bool = True) -> 
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    if args.out_dir:
+        output_dir(args.out_dir, "--out-dir")
     stacks = _stacks(args)
     if len(stacks) > 1 and not args.out_dir:
         raise UsageError("synth of several stacks writes files: add --out-dir DIR")
@@ -72,11 +83,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line; given the ``command`` about to run, only its module is imported (the
     others' subparsers carry their help line only), which keeps a run's startup to what it uses.
     """
-    parser = argparse.ArgumentParser(
+    parser_type = parser_class("preflight")
+    parser = parser_type(
         prog="python -m preflight",
         description="Offline synth, preview and checks of the Pulumi program (no cloud, no CLI).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=parser_type)
 
     p = sub.add_parser("synth", help="print a stack's resource graph as deterministic JSON")
     _add_stack_args(p)
@@ -149,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # commands that handle signals themselves never get here
         progress("interrupted (exit 130)")
         return 130
+    except OSError as err:  # an output that could not be written after all (disk full, ...)
+        where = f"{err.filename}: " if err.filename else ""
+        error(f"{where}{err.strerror or err}")
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -147,6 +147,7 @@ def _snapshots(args: argparse.Namespace, host: PolicyPackHost) -> list[tuple[str
         stacks = project.stacks() if args.all else [args.stack]
         if not stacks:
             raise UsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to check")
+        synth.check_inputs(project, stacks)  # bad input is refused before the pack boots
         host.start()  # the pack boots while the program is synthesized
         for mode in _modes(getattr(args, "mode", "update")):
             if mode == "update":

@@ -25,6 +25,7 @@ from preflight.cli import (
     UsageError,
     add_project_argument,
     error,
+    output_file,
 )
 from preflight.generated import Outcome, write_or_check
 from preflight.synth import Project, stack_config
@@ -109,6 +110,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output: Path = args.output or args.project / FILE_NAME
+    if not args.check:
+        output_file(output, "--output")
+    elif output.is_dir():
+        raise UsageError(f"--output {output}: is a directory; name a file")
     expected = render(load_sections(args.project, args.stack), args.stack)
     existed = output.is_file()
     outcome = write_or_check(output, expected, args.check)

@@ -412,6 +412,7 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
     project = synth.Project.load(args.project)
     if not stacks:
         raise UsageError(f"no Pulumi.<stack>.yaml in {args.project}: nothing to preview")
+    synth.check_inputs(project, stacks)  # bad input is refused before the pack boots
     configs = {stack: check._config_path(stack, config_file) for stack in stacks}
     if args.base is not None and not args.diff:
         raise UsageError("--base is what --diff compares with: add --diff")

@@ -20,7 +20,6 @@ property that forces replacement), with ``diffReasons`` and ``replaceReasons``.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +44,13 @@ class Base:
 
 
 def _read_snapshot(path: Path) -> dict[str, Any]:
+    from preflight.snapshot import SnapshotError, load
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UsageError(f"--base {path}: not a snapshot from `preflight synth` ({err})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        document = load(path)
+    except SnapshotError as err:
+        raise UsageError(f"--base {err}: not a snapshot from `preflight synth`") from None
+    if not isinstance(document.get("resources"), list):
         raise UsageError(f"--base {path}: not a snapshot from `preflight synth` (no resources)")
     return document
 

@@ -91,12 +91,32 @@ class SnapshotError(Exception):
     """A snapshot that does not follow the contract of ``preflight synth``."""
 
 
+MAX_BYTES = 64 * 1024 * 1024
+"""The largest snapshot file read (the program's snapshots are well under a megabyte)."""
+
+
 def load(path: Path) -> dict[str, Any]:
-    """The snapshot in the file at ``path`` (a JSON object); errors name the file."""
+    """The snapshot in the file at ``path`` (a JSON object); errors name the file.
+
+    The file is input like any other: a directory, a file larger than :data:`MAX_BYTES`, text
+    that is not UTF-8 and JSON nested deeper than the parser's recursion limit are each one
+    ``SnapshotError`` (nothing of the file is echoed).
+    """
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_dir():
+            raise SnapshotError(f"{path}: is a directory; name a snapshot file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SnapshotError(
+                f"{path}: {size} bytes is larger than any snapshot ({MAX_BYTES} at most)"
+            )
+        document = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as err:
         raise SnapshotError(f"{path}: cannot read it ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise SnapshotError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except RecursionError:
+        raise SnapshotError(f"{path}: nests too deeply to be a snapshot") from None
     except json.JSONDecodeError as err:
         raise SnapshotError(
             f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
@@ -104,7 +124,28 @@ def load(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(document, dict):
         raise SnapshotError(f"{path}: not a snapshot; expected a JSON object with 'resources'")
+    if depth(document) > MAX_DEPTH:
+        raise SnapshotError(f"{path}: nests deeper than {MAX_DEPTH} levels; no snapshot does")
     return document
+
+
+MAX_DEPTH = 64
+"""The deepest nesting a snapshot file may have (the program's reach about a dozen levels; the
+policy runtime's protobuf Struct refuses 100)."""
+
+
+def depth(document: Any) -> int:
+    """How deeply ``document`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in node)
+    return deepest
 
 
 def validate(snapshot: Any, source: str) -> list[dict[str, Any]]:

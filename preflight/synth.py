@@ -13,12 +13,13 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from preflight.cli import ROOT, UsageError
+from preflight.cli import ROOT, UsageError, stack_ref
 from preflight.snapshot import DRY_RUN_KEY, FINGERPRINT_ENV, MODES, STACK_TYPE
 from preflight.yamlfile import load_mapping
 
@@ -63,6 +64,11 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
     program declares but the file does not hold, gets a placeholder that is marked secret, so
     it only ever shows as ``[secret]``.
     """
+    if stack_ref(stack).stack != stack:
+        raise UsageError(
+            f"stack {stack!r}: name the stack without its organization and project "
+            f"(the offline path reads Pulumi.{stack_ref(stack).stack}.yaml)"
+        )
     path = project.directory / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(project.stacks()) or "none"
@@ -102,13 +108,55 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
     return config, sorted(secret_keys)
 
 
+def _is_environment_program(project: Project) -> bool:
+    return project.main.resolve() == (ROOT / "__main__.py").resolve()
+
+
 def declared_secret_keys(project: Project) -> list[str]:
     """Secret config keys the program reads with ``require_secret`` (see config/stack.py)."""
-    if project.main.resolve() != (ROOT / "__main__.py").resolve():
+    if not _is_environment_program(project):
         return []
     from config.stack import SECRET_KEYS
 
     return sorted(SECRET_KEYS)
+
+
+def check_inputs(project: Project, stacks: Iterable[str]) -> None:
+    """Every stack's file read and, for the environment program, its config validated, before
+    any work starts: bad input is one ``UsageError`` and nothing has been printed yet.
+
+    The program validates the same config again when it runs (config/stack.py ``load``); this
+    early pass only makes the error come first.
+    """
+    for stack in stacks:
+        config, secret_keys = stack_config(project, stack)
+        if _is_environment_program(project):
+            from config.errors import ConfigError
+            from config.stack import validate
+
+            try:
+                validate(stack, config, set(secret_keys))
+            except ConfigError as err:
+                raise UsageError(str(err)) from None
+
+
+CONFIG_ENV = "PULUMI_CONFIG"
+"""How the Pulumi CLI hands config to a program it runs: ``PULUMI_CONFIG`` (a JSON map),
+``PULUMI_CONFIG_SECRET_KEYS`` and one ``PULUMI_CONFIG_<KEY>`` per key, which
+``pulumi.runtime.config.get_config`` reads whenever a key is not in the in-process map
+(.venv/lib/python3.11/site-packages/pulumi/runtime/config.py). The offline path reads the stack
+file only, so these are hidden from the program while it runs."""
+
+
+@contextmanager
+def _without_config_env() -> Iterator[None]:
+    saved = {k: v for k, v in os.environ.items() if k.startswith(CONFIG_ENV)}
+    for key in saved:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _run_program(
@@ -200,15 +248,18 @@ def synthesize(
     for path in (str(ROOT), str(project.directory)):
         if path not in sys.path:
             sys.path.insert(0, path)
+    stacks = list(stacks)
+    check_inputs(project, stacks)
     snapshots = {}
     cwd = Path.cwd()
     os.chdir(project.directory)
     try:
-        for stack in stacks:
-            if progress is not None:
-                suffix = f" ({mode})" if mode != "update" else ""
-                progress(f"synthesizing {project.name}/{stack}{suffix}")
-            snapshots[stack] = _run_program(project, stack, fingerprint_key, mode)
+        with _without_config_env():
+            for stack in stacks:
+                if progress is not None:
+                    suffix = f" ({mode})" if mode != "update" else ""
+                    progress(f"synthesizing {project.name}/{stack}{suffix}")
+                snapshots[stack] = _run_program(project, stack, fingerprint_key, mode)
     finally:
         os.chdir(cwd)
     return snapshots

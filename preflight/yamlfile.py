@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from preflight.cli import UsageError
 
@@ -51,6 +51,19 @@ class _StrictLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_strict_bool(self, node: ScalarNode) -> bool:
+        """``true``/``false`` only. PyYAML follows YAML 1.1, where a plain ``yes``, ``no``,
+        ``on`` or ``off`` is a boolean; the Pulumi CLI reads YAML 1.2, where each is the text
+        it spells. ``org: yes`` would be the config text ``true`` here and ``yes`` there, so
+        it is refused: quote it for text, or write true/false."""
+        if node.value in _BOOLEANS:
+            return bool(super().construct_yaml_bool(node))
+        raise _Refused(
+            f"`{node.value}` is a YAML 1.1 boolean that the Pulumi CLI reads as text: quote it "
+            f"('{node.value}') for text, or write true or false",
+            node,
+        )
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
@@ -63,6 +76,11 @@ class _StrictLoader(yaml.SafeLoader):
                 raise _Refused(f"sets {key!r} twice in one mapping; keep one", key_node)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_BOOLEANS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+"""The booleans of YAML 1.2's core schema, which the Pulumi CLI reads."""
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _StrictLoader.construct_strict_bool)
 
 
 def load_mapping(path: Path) -> dict[str, Any]:

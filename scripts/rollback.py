@@ -44,7 +44,7 @@ import change_notice
 from _usage import parser_class
 
 from preflight import interrupts
-from preflight.cli import EXIT_USAGE, UsageError, error, progress
+from preflight.cli import EXIT_USAGE, UsageError, error, progress, stack_ref
 
 PROG = "rollback"
 HISTORY_PAGE_SIZE = 100
@@ -56,6 +56,11 @@ _COMMIT_RE = re.compile(r"^[0-9a-f]{7,64}$")
 
 class RollbackError(Exception):
     """Something outside this script failed (the Pulumi CLI, git); exit code 1."""
+
+
+class HistoryError(RollbackError, UsageError):
+    """The stack history is not what ``pulumi stack history --json`` prints: input this script
+    cannot use, so one line and exit code 2 like any bad input (nothing of it is echoed)."""
 
 
 @dataclass(frozen=True)
@@ -101,17 +106,16 @@ def parse_history(text: str) -> list[Update]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise RollbackError(
+        raise HistoryError(
             f"`pulumi stack history --json` did not print JSON ({err.msg} at line {err.lineno})"
         ) from None
+    except RecursionError:
+        raise HistoryError("`pulumi stack history --json` printed JSON nested too deeply") from None
     if not isinstance(data, list):
-        raise RollbackError("`pulumi stack history --json` did not print a list of updates")
+        raise HistoryError("`pulumi stack history --json` did not print a list of updates")
     updates = []
-    for entry in data:
-        if not isinstance(entry, dict) or not isinstance(entry.get("version"), int):
-            raise RollbackError(
-                "`pulumi stack history --json` printed an update without a numeric version"
-            )
+    for index, entry in enumerate(data):
+        _check_entry(entry, index)
         env = entry.get("environment") or {}
         commit = str(env.get(GIT_HEAD, "")).strip().lower() or None
         message = str(entry.get("message") or "").strip().splitlines()
@@ -128,6 +132,29 @@ def parse_history(text: str) -> list[Update]:
             )
         )
     return sorted(updates, key=lambda u: u.version, reverse=True)
+
+
+_ENTRY_TEXT_FIELDS = ("kind", "result", "startTime", "endTime", "message")
+
+
+def _check_entry(entry: Any, index: int) -> None:
+    """One history entry has the CLI's shape: a numeric ``version``, text (or nothing) where the
+    CLI writes text, and ``environment`` a map of text; else a ``HistoryError`` naming the
+    field, never its value."""
+    where = f"`pulumi stack history --json` update #{index + 1}"
+    if not isinstance(entry, dict):
+        raise HistoryError(f"{where} is not an object")
+    version = entry.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise HistoryError(f"{where} has no numeric version")
+    for key in _ENTRY_TEXT_FIELDS:
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            raise HistoryError(f"{where} (version {version}): {key!r} is not text")
+    env = entry.get("environment")
+    if env is not None and not (
+        isinstance(env, dict) and all(isinstance(v, str) for v in env.values())
+    ):
+        raise HistoryError(f"{where} (version {version}): 'environment' is not a map of text")
 
 
 # --- external commands -------------------------------------------------------------------
@@ -526,7 +553,7 @@ def _refuse_uncommitted(
     config = current_pack[1] if current_pack else None
     if config is None:
         with contextlib.suppress(UsageError):
-            config = _policy_files(project, None, None, args.stack)[1]
+            config = _policy_files(project, None, None, stack_ref(args.stack).stack)[1]
         notes_config = f"the rollback uses version {target.version}'s policy config"
     else:
         notes_config = "preview and up would use it as modified"
@@ -549,7 +576,9 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
     target = select_target(updates, args.to, args.stack, repo, allow_dirty=args.allow_dirty)
     current_pack: tuple[Path, Path] | None = None
     if args.policies_from == "current":
-        current_pack = _policy_files(project, args.policy_pack, args.policy_pack_config, args.stack)
+        current_pack = _policy_files(
+            project, args.policy_pack, args.policy_pack_config, stack_ref(args.stack).stack
+        )
     if target.commit is None:  # select_target refuses these; keeps the type checker informed
         raise UsageError(f"version {target.version} recorded no git commit")
     _refuse_uncommitted(args, repo, project, current_pack, target)
@@ -567,10 +596,12 @@ def do_rollback(args: argparse.Namespace, pulumi: Pulumi, repo: Path, project: P
             command=PROG,
         )
         pack, config = current_pack or _policy_files(
-            checkout, args.policy_pack, args.policy_pack_config, args.stack
+            checkout, args.policy_pack, args.policy_pack_config, stack_ref(args.stack).stack
         )
         if args.policy_pack_config is None:
-            config = rollback_config(config, args.stack, target.version, tree.parent)
+            config = rollback_config(
+                config, stack_ref(args.stack).stack, target.version, tree.parent
+            )
         policy = ["--policy-pack", str(pack), "--policy-pack-config", str(config)]
         code = run_streaming(
             [pulumi.binary, "preview", "--stack", args.stack, *policy], checkout, scratch
@@ -663,6 +694,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_stack(stack: str, project: Path) -> str:
+    """The stack part of ``stack`` (``prod`` of ``acme/controlplane/prod``), which alone names
+    files and temporary directories; the Pulumi CLI gets ``stack`` as given. A name that breaks
+    the Pulumi CLI's rule, or names another project than ``project``'s, is a ``UsageError``."""
+    from preflight.yamlfile import load_mapping
+
+    ref = stack_ref(stack)
+    if ref.project is not None:
+        name = load_mapping(project / "Pulumi.yaml").get("name")
+        stack_ref(stack, str(name) if name else None)
+    return ref.stack
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; SIGINT, SIGTERM and SIGHUP stop it cleanly (``preflight.interrupts``):
     Pulumi is asked to cancel and waited for, the worktree is removed, one line says so, and
@@ -685,13 +729,13 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.limit < 1:
             raise UsageError("--limit must be at least 1")
-        if not re.match(r"^[A-Za-z0-9_./-]+$", args.stack):
-            raise UsageError(f"stack name {args.stack!r} has characters a stack name cannot have")
+        stack_ref(args.stack)  # the Pulumi CLI's rule for a stack name, before anything runs
         project = Path(args.cwd).resolve()
         if not (project / "Pulumi.yaml").is_file():
             raise UsageError(
                 f"no Pulumi.yaml in {project}: run from the project directory or pass --cwd"
             )
+        check_stack(args.stack, project)
         repo = git_toplevel(project)
         pulumi = Pulumi(find_pulumi(), args.stack, project)
         if args.to is not None:

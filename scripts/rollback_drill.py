@@ -35,6 +35,7 @@ from _usage import UsageError, fixed_clock, parser_class
 from rollback import Pulumi, RollbackError, Update
 
 from preflight import interrupts
+from preflight.cli import stack_ref
 
 PROG = "rollback drill"
 FORMAT = "controlplane-rollback-drill/1"
@@ -77,7 +78,8 @@ def preview_rollback(
 ) -> dict[str, Any]:
     """``pulumi preview`` of ``target``'s commit with the current policy pack, in a temporary
     worktree; what the evidence records of it."""
-    pack, config = policy_files(project, stack)
+    bare = stack_ref(stack).stack  # names files and the temporary worktree; the CLI gets `stack`
+    pack, config = policy_files(project, bare)
     if target.commit is None:  # select_target refuses these; keeps the type checker informed
         raise UsageError(f"version {target.version} recorded no git commit")
     with rollback.worktree_scratch(repo, target.commit) as (tree, scratch):
@@ -198,7 +200,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    evidence_path = args.evidence or Path("evidence") / f"rollback-drill-{args.stack}.json"
+    try:
+        bare = stack_ref(args.stack).stack
+    except UsageError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    evidence_path = args.evidence or Path("evidence") / f"rollback-drill-{bare}.json"
     try:
         code, evidence = drill(args, fixed_clock(args.now))
     except UsageError as err:  # nothing ran: bad arguments or setup

@@ -51,7 +51,15 @@ from preflight.checkov.config import (
 )
 from preflight.checkov.coverage import README, build_docs, readme_with
 from preflight.checkov.report import Finding, ScanReport
-from preflight.cli import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError, error, progress
+from preflight.cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VIOLATIONS,
+    UsageError,
+    error,
+    output_file,
+    progress,
+)
 from preflight.generated import Outcome, shown, write_or_check
 
 
@@ -363,6 +371,8 @@ def run(args: argparse.Namespace) -> int:
     from preflight.synth import Project, synthesize
 
     try:
+        if args.json is not None:
+            output_file(args.json, "--json")
         stacks = [args.stack] if args.stack else Project.load().stacks()
         snapshots = synthesize(stacks, progress=_progress)
         if args.docs:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from preflight.checkov.mapping import TfplanError, load_mapping
-from preflight.cli import progress
-from preflight.snapshot import UNKNOWN, SnapshotError, is_secret_marker, load
+from preflight.cli import UsageError, one_line, output_file, progress
+from preflight.snapshot import UNKNOWN, SnapshotError, is_secret_marker, load, validate
 
 # checkov only requires the key to exist; this is the plan format the export follows.
 FORMAT_VERSION = "1.2"
@@ -348,7 +348,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_snapshot(args: argparse.Namespace) -> Mapping[str, Any]:
     if args.snapshot is not None:
         try:
-            return load(args.snapshot)
+            snapshot = load(args.snapshot)
+            validate(snapshot, str(args.snapshot))
+            return snapshot
         except SnapshotError as exc:
             raise TfplanError(str(exc)) from None
     from preflight.synth import synthesize
@@ -358,10 +360,12 @@ def _load_snapshot(args: argparse.Namespace) -> Mapping[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        if args.out is not None:
+            output_file(args.out, "--out")
         snapshot = _load_snapshot(args)
         export = export_plan(snapshot)
-    except TfplanError as exc:
-        print(f"tfplan: {exc}", file=sys.stderr)
+    except (TfplanError, UsageError) as exc:
+        print(f"tfplan: {one_line(str(exc))}", file=sys.stderr)
         return 2
     for line in export.notices():
         print(line, file=sys.stderr)

@@ -55,7 +55,16 @@ from typing import Any
 
 from preflight import interrupts
 from preflight import synth as synth_mod
-from preflight.cli import EXIT_USAGE, UsageError, add_project_argument, error, progress, rfc3339
+from preflight.cli import (
+    EXIT_USAGE,
+    UsageError,
+    add_project_argument,
+    error,
+    output_file,
+    progress,
+    rfc3339,
+    stack_ref,
+)
 from preflight.diff import impact
 from preflight.diff.compare import diff_snapshots
 from preflight.diff.gitbase import (
@@ -198,6 +207,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        # Bad input is refused before the base revision is synthesized.
+        if args.json_out is not None:
+            output_file(args.json_out, "--json-out")
+        _now(args.now)
+        if args.stack and stack_ref(args.stack).stack != args.stack:
+            raise UsageError(f"--stack {args.stack}: name the stack without organization/project")
         diffs, base = compute(args)
         report = render_json(diffs, base, allow_data_loss=args.allow_data_loss)
         report_text = safe_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))

@@ -10,6 +10,7 @@ import importlib
 import importlib.metadata
 import io
 import json
+import re
 import shutil
 import subprocess  # nosec B404  # git and the Pulumi CLI, fixed argument lists
 import tempfile
@@ -23,7 +24,7 @@ import yaml
 from preflight.checkov import scan as scan_mod
 from preflight.checkov import tfplan
 from preflight.diff.model import APPLY_FAILURE_EXIT, DATA_LOSS_EXIT
-from preflight.evidence.stores import FORMAT, MANIFEST, EvidenceError, Store
+from preflight.evidence.stores import FORMAT, MANIFEST, EvidenceError, Store, check_name
 from preflight.snapshot import SECRET_MARKER
 
 
@@ -283,16 +284,45 @@ def write_bundle(bundle: Bundle, store: Store) -> None:
     store.put(MANIFEST, bundle.manifest())
 
 
+MAX_MANIFEST_BYTES = 1024 * 1024
+"""The largest manifest read (a bundle's lists a dozen files)."""
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def manifest_files(raw: bytes, where: str) -> dict[str, dict[str, Any]]:
+    """The ``files`` of a manifest, each name checked (:func:`stores.check_name`) before any file
+    is read, or one ``EvidenceError`` naming what is wrong; nothing of the file is echoed."""
+    shape = (
+        f"{where}: not a bundle manifest; expected a JSON object whose 'files' maps each "
+        "file name to {'sha256': <64 hex digits>, 'bytes': <size>}"
+    )
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise EvidenceError(f"{where}: larger than any bundle manifest ({len(raw)} bytes)")
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested beyond the parser
+        raise EvidenceError(f"{where}: not JSON; a bundle manifest is a JSON object") from None
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict):
+        raise EvidenceError(shape)
+    for name, entry in listed.items():
+        check_name(name)
+        if name == MANIFEST:
+            raise EvidenceError(f"{where}: lists itself; a manifest lists the other files")
+        if not isinstance(entry, dict) or not _SHA256_RE.match(str(entry.get("sha256", ""))):
+            raise EvidenceError(shape)
+        size = entry.get("bytes", 0)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise EvidenceError(shape)
+    return listed
+
+
 def verify(store: Store) -> list[str]:
     """Problems with a bundle: tampered, missing or unlisted files (empty when it verifies)."""
     raw = store.get(MANIFEST)
     if raw is None:
         raise EvidenceError(f"{store.location}: no {MANIFEST}: not an evidence bundle")
-    try:
-        manifest = json.loads(raw)
-        listed: dict[str, Any] = manifest["files"]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        raise EvidenceError(f"{store.location}/{MANIFEST}: not a bundle manifest") from None
+    listed = manifest_files(raw, f"{store.location}/{MANIFEST}")
     problems = []
     for name, entry in sorted(listed.items()):
         data = store.get(name)
@@ -300,7 +330,7 @@ def verify(store: Store) -> list[str]:
             problems.append(f"missing: {name}")
             continue
         digest = hashlib.sha256(data).hexdigest()
-        if digest != entry.get("sha256"):
+        if digest != entry["sha256"]:
             problems.append(f"tampered: {name} (sha256 {digest}, manifest {entry.get('sha256')})")
     for name in store.names():
         if name != MANIFEST and name not in listed:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.metadata
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +17,31 @@ FORMAT = "controlplane-evidence/1"
 
 class EvidenceError(Exception):
     """Usage, configuration or storage problem: one line, exit code 2."""
+
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+
+
+def check_name(name: object) -> str:
+    """``name`` when it is a file name inside a bundle: a relative POSIX path of plain parts
+    (letters, digits, ``._-``), none of them ``.`` or ``..``. A manifest is input, so a name
+    that climbs out of the bundle (``../../etc/hostname``) or is absolute is an
+    ``EvidenceError`` and is never read."""
+    if not isinstance(name, str) or not _NAME_RE.match(name) or len(name) > 255:
+        raise EvidenceError(
+            f"{_shown(name)}: not a file name inside a bundle "
+            "(a relative path of letters, digits, '.', '_' and '-')"
+        )
+    if any(part in (".", "..") for part in name.split("/")):
+        raise EvidenceError(
+            f"{_shown(name)}: climbs out of the bundle; a bundle names its own files"
+        )
+    return name
+
+
+def _shown(name: object) -> str:
+    text = repr(name)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Store(Protocol):
@@ -38,13 +65,22 @@ class LocalStore:
     def location(self) -> str:
         return str(self.root)
 
+    def _inside(self, name: str) -> Path:
+        """The path of ``name`` in the bundle; a name that climbs out, or a symlink on the way
+        that points outside the bundle directory, is an ``EvidenceError``."""
+        path = self.root / check_name(name)
+        root = self.root.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise EvidenceError(f"{name}: is a link that points outside the bundle {self.root}")
+        return path
+
     def put(self, name: str, data: bytes) -> None:
-        path = self.root / name
+        path = self._inside(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
     def get(self, name: str) -> bytes | None:
-        path = self.root / name
+        path = self._inside(name)
         return path.read_bytes() if path.is_file() else None
 
     def names(self) -> list[str]:
@@ -138,7 +174,10 @@ def storage_errors() -> tuple[type[BaseException], ...]:
         ("google.api_core.exceptions", ("GoogleAPIError",)),
         ("google.auth.exceptions", ("GoogleAuthError",)),
     ):
-        with contextlib.suppress(ImportError):
+        # google.api_core warns on import about the Python versions it will support; that
+        # notice is no error of the command's and would break its one-line output.
+        with contextlib.suppress(ImportError), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
             loaded = importlib.import_module(module)
             errors += [getattr(loaded, name) for name in names]
     return tuple(errors)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from preflight.cli import EXIT_OK, UsageError, add_project_argument, progress
+from preflight.cli import EXIT_OK, UsageError, add_project_argument, output_file, progress
 from preflight.generated import Outcome, shown, write_or_check
 from preflight.graph.kinds import LABELS
 from preflight.graph.layouts import component_diagram
@@ -124,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         )
     from preflight.synth import synthesize
 
+    if args.out:
+        output_file(args.out, "--out")
     level = args.level or ("resources" if args.component else "components")
     snapshot = synthesize([args.stack], args.project, progress=progress)[args.stack]
     text = render(snapshot, args.fmt, level, args.component)

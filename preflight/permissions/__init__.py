@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             f"no Pulumi.{args.stack}.yaml in {project.directory}: "
             f"pass one of {', '.join(project.stacks())}"
         )
+    synth_mod.check_inputs(project, stacks)  # before the bootstrap program runs
     boot = synth_mod.synthesize([args.bootstrap_stack], args.bootstrap, progress=progress)
     snapshots = synth_mod.synthesize(stacks, args.project, progress=progress)
     try:
