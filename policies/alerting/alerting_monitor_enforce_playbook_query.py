@@ -136,6 +136,13 @@ def _minutes(text: str) -> int:
     return int(text[:-1]) * _MINUTES[text[-1]]
 
 
+def _own_term(term: str, own: Mapping[str, str | None]) -> bool:
+    """Whether a scope term is the monitor's own env or service tag (any value of a key whose
+    tag is missing passes: the missing tag is CP-LBL-002's to report)."""
+    key, _, value = term.partition(":")
+    return key in own and own[key] in (None, value)
+
+
 def _query(monitor: PolicyResource, slug: str, config: Mapping[str, Any]) -> Iterator[str]:
     text = get(monitor.props, "query")
     query = parse_query(str(text)) if not is_missing(text) else None
@@ -180,9 +187,8 @@ def _query(monitor: PolicyResource, slug: str, config: Mapping[str, Any]) -> Ite
             f"comparator {query.comparator} does not fire on the playbook's side: use "
             f"{' or '.join(shape.comparators)}"
         )
-    own = {f"env:{tag(monitor.props, 'env')}", f"service:{tag(monitor.props, 'service')}"}
-    terms = set(scope_terms(body.group("scope")))
-    extra = sorted(terms - own)
+    own = {key: tag(monitor.props, key) for key in ("env", "service")}
+    extra = sorted(t for t in scope_terms(body.group("scope")) if not _own_term(t, own))
     if extra:
         yield (
             f"query scope {{{body.group('scope')}}} adds {', '.join(extra)}: scope it to the "

@@ -101,6 +101,11 @@ CONFIG: Schema = {
         "Monitors carrying one of these tags page a route of its own (the security route has "
         "its own policy): their mentions are checked, the service they page is not followed.",
     ),
+    "chainPolicies": string_list(
+        ["*-oncall-escalation"],
+        "Logical-name patterns of the on-call escalation policy, whose order CP-ALR-004 checks; "
+        "a paging service bound to any other policy must show the playbook's order here.",
+    ),
     "maxEscalationDelayMinutes": {
         "type": "number",
         "minimum": 1,
@@ -194,7 +199,10 @@ def _role(schedule: PolicyResource, config: Mapping[str, Any]) -> str:
 
 
 def _chain(policy: PolicyResource, stack: _Stack, config: Mapping[str, Any]) -> list[str]:
-    """Why escalation policy ``policy`` is not the playbook's chain (empty when it is)."""
+    """Why escalation policy ``policy`` is not the playbook's chain (empty when it is). The order
+    of a policy named like the on-call chain (``chainPolicies``) is CP-ALR-004's to check; any
+    other policy a paging service is bound to must show the order here."""
+    named_chain = any(fnmatchcase(policy.name, str(p)) for p in config["chainPolicies"])
     roles = [str(level["role"]) for level in config["escalation"]]
     rules = as_list(get(policy.props, "rules"))
     problems: list[str] = []
@@ -207,6 +215,8 @@ def _chain(policy: PolicyResource, stack: _Stack, config: Mapping[str, Any]) -> 
                 f"rules[{index}] waits {delay:g} minutes before escalating: at most {limit:g}"
             )
         targets = as_list(get(rule, "targets"))
+        if named_chain:
+            continue
         if len(targets) != 1 or get(targets[0], "type") != SCHEDULE_REFERENCE:
             found.append(f"rules[{index}] without one schedule")
             continue
@@ -216,7 +226,7 @@ def _chain(policy: PolicyResource, stack: _Stack, config: Mapping[str, Any]) -> 
             found.append(f"schedule {ident if isinstance(ident, str) else '(unknown)'}")
             continue
         found.append(_role(schedule, config))
-    if found != roles:
+    if not named_chain and found != roles:
         known = [s for s in stack.of(PAGERDUTY_SCHEDULE) if isinstance(peek(s.props, "id"), str)]
         if known or len(found) != len(roles):
             problems.append(
