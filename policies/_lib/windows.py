@@ -140,3 +140,36 @@ def span_problem(start: str | None, end: str | None, window: Window) -> str | No
     if length <= 0:
         return "it ends before it starts"
     return window.holds(local, length)
+
+
+def correction_problem(
+    start: float | None,
+    end: float | None,
+    duration: float | None,
+    rrule: str | None,
+    window: Window,
+) -> str | None:
+    """Why an SLO correction (epoch seconds; an RRULE of FREQ, INTERVAL, COUNT and UNTIL repeating
+    from the start with ``duration`` seconds, or a one-time span to ``end``) is not inside the
+    weekly window, or None when every occurrence is. Epoch times are absolute: they are compared
+    in UTC, so a window in another zone fails closed."""
+    if start is None:
+        return "it has no start"
+    first = in_zone(datetime.fromtimestamp(start, UTC), window.time_zone)
+    if first is None:
+        return f"epoch times are compared in UTC only, the window is in {window.time_zone}"
+    if rrule is None:
+        if end is None:
+            return "it has no end: it corrects for ever"
+        return window.holds(first, (end - start) / 60)
+    parts = rrule_parts(rrule)
+    if parts.get("FREQ") != "WEEKLY" or parts.get("BYDAY", BYDAY[window.day]) != BYDAY[window.day]:
+        return (
+            f"rrule {rrule} repeats beyond every {window.day}: use FREQ=WEEKLY from a {window.day}"
+        )
+    extra = sorted(set(parts) - LIMITING_RRULE_KEYS)
+    if extra:
+        return f"rrule {rrule} adds {', '.join(extra)}"
+    if duration is None:
+        return "a recurring correction needs a duration"
+    return window.holds(first, duration / 60)

@@ -12,6 +12,7 @@ makes sure the rest of the query and the monitor's options leave that threshold 
   own ``env`` and ``service`` tags (an extra filter can select nothing);
 * every SLO burn-rate monitor (``type: slo alert``) reads an SLO of the stack and is no looser
   than one of ``burnRateAlerts`` (rate, long window, short window);
+* no synthetic test that notifies is paused (``status: paused`` runs nothing);
 * no alerting monitor (tagged ``alert:``) is a draft (``draftStatus: draft`` sends nothing),
   evaluates on a custom schedule or cumulative window (``schedulingOptions``), delays its
   evaluation or new groups beyond the config's bounds, waits for a full window
@@ -30,6 +31,7 @@ from policies._lib.config import Schema
 from policies._lib.meta import Meta
 from policies._lib.observability import (
     DATADOG_MONITOR,
+    DATADOG_SYNTHETICS_TEST,
     parse_query,
     scope_terms,
     tag,
@@ -276,6 +278,13 @@ def check(
         if r.resource_type == SLO_TYPE and isinstance(ident := peek(r.props, "id"), str)
     }
     for monitor in resources:
+        if monitor.resource_type == DATADOG_SYNTHETICS_TEST:
+            if get(monitor.props, "status") == "paused":
+                yield (
+                    "status paused: a paused synthetic test runs and alerts on nothing",
+                    monitor.urn,
+                )
+            continue
         slugs = tags(monitor.props).get(ALERT_TAG_KEY, [])
         if not slugs:
             continue
@@ -290,4 +299,6 @@ def check(
             yield problem, monitor.urn
 
 
-POLICY = stack_policy(META, applies_to=types(DATADOG_MONITOR), check=check, config=CONFIG)
+POLICY = stack_policy(
+    META, applies_to=types(DATADOG_MONITOR, DATADOG_SYNTHETICS_TEST), check=check, config=CONFIG
+)

@@ -13,7 +13,10 @@ the config, the playbook's by default; an environment without a window may mute 
 * the older ``datadog.Downtime`` (API v1, deprecated in pulumi-datadog 5.x) is not declared at
   all: the program declares its windows as downtime schedules;
 * a ``pagerduty.MaintenanceWindow`` (no incidents on its services while it lasts) starts and
-  ends inside one occurrence of the window.
+  ends inside one occurrence of the window;
+* a ``datadog.SloCorrection`` (its time leaves the SLO, so its burn-rate alerts cannot fire
+  for it) covers only occurrences of the window: pulumi-datadog 5.x takes epoch seconds and an
+  RRULE of ``FREQ``, ``INTERVAL``, ``COUNT`` and ``UNTIL`` repeating from the start.
 """
 
 from __future__ import annotations
@@ -30,16 +33,22 @@ from policies._lib.observability import DATADOG_DOWNTIME_SCHEDULE, scope_terms
 from policies._lib.paging import DATADOG_DOWNTIME, PAGERDUTY_MAINTENANCE_WINDOW
 from policies._lib.playbook import MAINTENANCE_WINDOWS, WEEKDAYS
 from policies._lib.policy import stack_policy, types
-from policies._lib.props import as_list, get, is_missing
-from policies._lib.windows import Window, recurrence_problem, span_problem, zone
+from policies._lib.props import as_list, get, is_missing, number
+from policies._lib.windows import (
+    Window,
+    correction_problem,
+    recurrence_problem,
+    span_problem,
+    zone,
+)
 
 META = Meta(
     id="CP-ALR-007",
     name="alerting-mute-disallow-outside-maintenance-window",
     description=(
-        "Ensure no Datadog downtime or PagerDuty maintenance window mutes the environment's "
-        "alerts beyond its weekly maintenance window (staging Saturdays 02:00-04:00 UTC, prod "
-        "Sundays 03:00-05:00 UTC), in time or in scope."
+        "Ensure no Datadog downtime, SLO correction or PagerDuty maintenance window mutes the "
+        "environment's alerts beyond its weekly maintenance window (staging Saturdays "
+        "02:00-04:00 UTC, prod Sundays 03:00-05:00 UTC), in time or in scope."
     ),
     severity="critical",
     section="§9 Maintenance Window: Saturdays 02:00-04:00 UTC (staging), Sundays 03:00-05:00 UTC",
@@ -87,6 +96,7 @@ CONFIG: Schema = {
     },
 }
 
+DATADOG_SLO_CORRECTION = "datadog:index/sloCorrection:SloCorrection"
 _OR = re.compile(r"\bOR\b", re.IGNORECASE)
 
 
@@ -149,6 +159,21 @@ def _maintenance(props: Mapping[str, Any], window: Window | None) -> Iterator[st
         yield problem
 
 
+def _correction(props: Mapping[str, Any], window: Window | None) -> Iterator[str]:
+    if window is None:
+        yield "the environment has no maintenance window to correct"
+        return
+    problem = correction_problem(
+        number(get(props, "start")),
+        number(get(props, "end")),
+        number(get(props, "duration")),
+        _text(get(props, "rrule")),
+        window,
+    )
+    if problem is not None:
+        yield problem
+
+
 def check(
     resources: list[PolicyResource], config: Mapping[str, Any], _stack: list[PolicyResource]
 ) -> Iterator[tuple[str, str | None]]:
@@ -164,7 +189,10 @@ def check(
                 mute.urn,
             )
             continue
-        if mute.resource_type == PAGERDUTY_MAINTENANCE_WINDOW:
+        if mute.resource_type == DATADOG_SLO_CORRECTION:
+            problems = list(_correction(mute.props, window))
+            kind = "SLO correction"
+        elif mute.resource_type == PAGERDUTY_MAINTENANCE_WINDOW:
             problems = list(_maintenance(mute.props, window))
             kind = "PagerDuty maintenance window"
         else:
@@ -180,7 +208,12 @@ def check(
 
 POLICY = stack_policy(
     META,
-    applies_to=types(DATADOG_DOWNTIME_SCHEDULE, DATADOG_DOWNTIME, PAGERDUTY_MAINTENANCE_WINDOW),
+    applies_to=types(
+        DATADOG_DOWNTIME_SCHEDULE,
+        DATADOG_DOWNTIME,
+        PAGERDUTY_MAINTENANCE_WINDOW,
+        DATADOG_SLO_CORRECTION,
+    ),
     check=check,
     config=CONFIG,
 )

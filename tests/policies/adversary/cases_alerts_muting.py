@@ -168,6 +168,43 @@ def pagerduty_maintenance_for_a_year(snapshot: Snapshot) -> None:
     window["propertyDependencies"] = {"services": [service["urn"]]}
 
 
+SLO = "datadog:index/serviceLevelObjective:ServiceLevelObjective"
+SLO_CORRECTION = "datadog:index/sloCorrection:SloCorrection"
+SUNDAY_0300_UTC = 1796526000
+"""2026-12-06T03:00:00Z, the first prod window, in epoch seconds."""
+
+
+def _correction(snapshot: Snapshot, name: str, **inputs: Any) -> None:
+    slo = first(snapshot, SLO, "mission-completion")
+    correction = add(
+        snapshot,
+        SLO_CORRECTION,
+        name,
+        {"category": "Scheduled Maintenance", "sloId": slo["id"], "timezone": "UTC", **inputs},
+        beside=slo,
+    )
+    correction["propertyDependencies"] = {"sloId": [slo["urn"]]}
+
+
+def slo_corrected_every_day(snapshot: Snapshot) -> None:
+    _correction(
+        snapshot,
+        "acme-prod-slos-mission-completion-maintenance",
+        start=SUNDAY_0300_UTC,
+        duration=7200,
+        rrule="FREQ=DAILY;INTERVAL=1",
+    )
+
+
+def slo_corrected_for_a_year(snapshot: Snapshot) -> None:
+    _correction(
+        snapshot,
+        "acme-prod-slos-mission-completion-migration",
+        start=SUNDAY_0300_UTC,
+        end=SUNDAY_0300_UTC + 365 * 86400,
+    )
+
+
 # --- pages that never reach the on-call chain ---------------------------------------------------
 
 
@@ -486,6 +523,12 @@ def telemetry_resolves_without_data(snapshot: Snapshot) -> None:
     _option(snapshot, "telemetry-ingestion-stalled", onMissingData="resolve")
 
 
+def synthetic_paused(snapshot: Snapshot) -> None:
+    first(snapshot, "datadog:index/syntheticsTest:SyntheticsTest", "synthetics-sse")["inputs"][
+        "status"
+    ] = "paused"
+
+
 def burn_rate_out_of_reach(snapshot: Snapshot) -> None:
     monitor = first(snapshot, MONITOR, "mission-completion-burn-fast")
     monitor["inputs"]["query"] = monitor["inputs"]["query"].replace("> 14.4", "> 1000")
@@ -556,6 +599,20 @@ CASES = [
         MUTE,
         "PagerDuty maintenance window acme-prod-oncall-maintenance",
         pagerduty_maintenance_for_a_year,
+    ),
+    Case(
+        "slo-corrected-every-day",
+        "another-type",
+        MUTE,
+        "SLO correction acme-prod-slos-mission-completion-maintenance",
+        slo_corrected_every_day,
+    ),
+    Case(
+        "slo-corrected-for-a-year",
+        "another-type",
+        MUTE,
+        "past 05:00",
+        slo_corrected_for_a_year,
     ),
     Case(
         "mention-only-on-warning",
@@ -752,6 +809,7 @@ CASES = [
         "onMissingData resolve",
         telemetry_resolves_without_data,
     ),
+    Case("sse-synthetic-paused", "muting", QUERY, "status paused", synthetic_paused),
     Case(
         "burn-rate-out-of-reach",
         "muting",

@@ -168,3 +168,14 @@ def test_burn_rate_alerts_beyond_the_table_are_rejected(analyze, make, kwargs, d
     slo = make(SLO, "slo", {"id": "123", "name": "mission"})
     found = burn(make, **kwargs)
     assert analyze([slo, found]).of(NAME) == [(found["urn"], msg(detail))]
+
+
+@pytest.mark.parametrize(("status", "found"), [("live", False), ("paused", True)])
+def test_a_paused_synthetic_test_is_rejected(analyze, make, status, found):
+    test = make(shapes.SYNTHETICS, "synthetics-sse", {"name": "sse", "status": status})
+    expected = (
+        [(test["urn"], msg("status paused: a paused synthetic test runs and alerts on nothing"))]
+        if found
+        else []
+    )
+    assert analyze([test]).of(NAME) == expected

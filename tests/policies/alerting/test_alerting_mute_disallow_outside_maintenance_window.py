@@ -190,3 +190,36 @@ def test_dev_may_mute_nothing(analyze, make):
             outside("dev-window", "the environment has no maintenance window to mute", env="dev"),
         )
     ]
+
+
+SUNDAY_0300_UTC = 1796526000  # 2026-12-06T03:00:00Z
+
+
+@pytest.mark.parametrize(
+    ("inputs", "detail"),
+    [
+        ({"duration": 7200, "rrule": "FREQ=WEEKLY"}, None),
+        ({"end": SUNDAY_0300_UTC + 3600}, None),
+        (
+            {"duration": 7200, "rrule": "FREQ=DAILY"},
+            "rrule FREQ=DAILY repeats beyond every sunday: use FREQ=WEEKLY from a sunday",
+        ),
+        (
+            {"duration": 86400, "rrule": "FREQ=WEEKLY"},
+            "it lasts until 03:00 1 day(s) later, past 05:00",
+        ),
+        ({}, "it has no end: it corrects for ever"),
+    ],
+)
+def test_slo_corrections_follow_the_same_window(analyze, make, inputs, detail):
+    correction = make(
+        "datadog:index/sloCorrection:SloCorrection",
+        "correction",
+        {"category": "Scheduled Maintenance", "sloId": "123", "start": SUNDAY_0300_UTC, **inputs},
+    )
+    expected = (
+        []
+        if detail is None
+        else [(correction["urn"], outside("correction", detail, kind="SLO correction"))]
+    )
+    assert analyze([downtime(make), correction]).of(NAME) == expected
