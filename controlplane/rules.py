@@ -36,6 +36,7 @@ _ALERT_POLICIES = (
     "alerting-monitor-missing-playbook-alerts",
     "alerting-monitor-configure-playbook-thresholds",
     "alerting-monitor-enforce-pagerduty-routing",
+    "alerting-monitor-enforce-playbook-query",
     "labels-datadogmonitor-missing-required-tags",
 )
 
@@ -187,6 +188,7 @@ RULES: tuple[Rule, ...] = (
         enforced_by=(
             "alerting-escalation-enforce-playbook-order",
             "alerting-monitor-enforce-pagerduty-routing",
+            "alerting-pagerduty-enforce-critical-paging",
         ),
     ),
     Rule(
@@ -325,7 +327,10 @@ RULES: tuple[Rule, ...] = (
         "(production)",
         config=("maintenanceWindow",),
         declared_by=("components/maintenance_windows.py",),
-        enforced_by=("alerting-downtime-missing-maintenance-window",),
+        enforced_by=(
+            "alerting-downtime-missing-maintenance-window",
+            "alerting-mute-disallow-outside-maintenance-window",
+        ),
     ),
     Rule(
         "freeze-periods",

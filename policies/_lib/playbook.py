@@ -203,3 +203,36 @@ CHANGE_NOTICE_HOURS = 48
 CHANGE_NOTICE_MAX_AGE_DAYS = 14
 """An announcement older than this no longer covers a change (``scripts/change_notice.py``
 keeps the same figure): announce it again."""
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """The query a playbook alert's monitor must have, as the program writes it
+    (components/monitoring.py): ``<time>(last_<window>):<space>:<metric>{<scope>}[.as_count()]
+    <comparator> <threshold>``, with ``1 - `` before the metric for a complement."""
+
+    time_aggregations: tuple[str, ...]
+    """Time aggregations that alert no later than the program's (first: the program's)."""
+    space_aggregation: str
+    as_count: bool
+    comparators: tuple[str, ...]
+
+
+QUERY_SHAPES: dict[str, QueryShape] = {
+    "mission-success-rate": QueryShape(("avg", "min"), "avg", False, ("<", "<=")),
+    "sse-heartbeat": QueryShape(("max", "avg"), "avg", False, (">", ">=")),
+    "undo-failures": QueryShape(("avg", "max"), "avg", False, (">", ">=")),
+    "telemetry-ingestion-stalled": QueryShape(("sum",), "sum", True, ("<=", "<")),
+    "oauth-failure-rate": QueryShape(("avg", "max"), "avg", False, (">", ">=")),
+    "planner-retry-spikes": QueryShape(("sum",), "sum", True, (">", ">=")),
+    "composio-rate-limit-warnings": QueryShape(("sum",), "sum", True, (">", ">=")),
+    "library-reuse-drop": QueryShape(("avg",), "avg", False, (">=",)),
+}
+"""Per §4 alert, the query shape of components/monitoring.py: the pack's copy, so that a query
+with extra arithmetic (``* 0``, ``/ 1000000``), functions (``.rollup``, ``timeshift``) or another
+aggregation is told apart from the program's."""
+
+BURN_RATE_ALERTS: tuple[tuple[float, str, str], ...] = ((14.4, "1h", "5m"), (6.0, "6h", "30m"))
+"""The loosest SLO burn-rate alerts the pack accepts: (burn rate, long window, short window).
+The playbook names none; these are the program's (controlplane:slos.burnRateAlerts), the two
+multiwindow alerts of Google's SRE workbook ("Alerting on SLOs", 2% and 5% of a 30-day budget)."""

@@ -20,7 +20,12 @@ from typing import Any
 
 from preflight.snapshot import DRY_RUN_KEY, UNKNOWN
 from tests.support.policies import PROJECT, make_resource
-from tests.support.policies_alerting import escalation_inputs, monitor_inputs, observability
+from tests.support.policies_alerting import (
+    escalation_inputs,
+    monitor_inputs,
+    observability,
+    paging_service,
+)
 
 HERE = Path(__file__).resolve().parent
 CONFIG_DIR = HERE.parents[1] / "policies" / "config"
@@ -241,6 +246,14 @@ def baseline(env: str) -> dict[str, Any]:
     resources += observability(
         env, lambda type_token, name, inputs: _resource(env, type_token, name, inputs)
     )
+    escalation = next(r for r in resources if r["name"] == f"acme-{env}-oncall-escalation")
+    resources.append(
+        paging_service(
+            env,
+            lambda type_token, name, inputs: _resource(env, type_token, name, inputs),
+            escalation,
+        )
+    )
     return {"project": PROJECT, "stack": env, "resources": resources}
 
 
@@ -329,6 +342,14 @@ def _unknown_member_in_an_update(snapshot: dict[str, Any]) -> None:
 def _query(slug: str) -> str:
     query: str = monitor_inputs("prod", slug)["query"]
     return query
+
+
+def _unbound_service(snapshot: dict[str, Any]) -> None:
+    """The paging service bound to an escalation policy the stack does not declare."""
+    service = _named(snapshot, "acme-prod-oncall-service")
+    service["inputs"]["escalationPolicy"] = "PEXTERN"
+    service["propertyDependencies"] = {}
+    service["dependencies"] = []
 
 
 CANARY = "canary-corpus-literal-0b7e"
@@ -470,10 +491,63 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
         "rules",
         escalation_inputs("prod", ["primary", "incident-commander", "secondary"])["rules"],
     ),
+    # Shorter than the window: a Saturday rule would also mute outside it (CP-ALR-007).
     "alerting-downtime-missing-maintenance-window": _set(
-        "acme-prod-maintenance-weekly",
-        "recurringSchedule.recurrences.0.rrule",
-        "FREQ=WEEKLY;INTERVAL=1;BYDAY=SA",
+        "acme-prod-maintenance-weekly", "recurringSchedule.recurrences.0.duration", "1h"
+    ),
+    "alerting-mute-disallow-outside-maintenance-window": _add_member(
+        "datadog:index/downtimeSchedule:DowntimeSchedule",
+        "acme-prod-maintenance-daily",
+        {
+            "scope": "env:prod",
+            "monitorIdentifier": {"monitorTags": ["env:prod"]},
+            "recurringSchedule": {
+                "timezone": "UTC",
+                "recurrences": [
+                    {
+                        "rrule": "FREQ=DAILY;INTERVAL=1",
+                        "start": "2026-12-06T03:00:00",
+                        "duration": "2h",
+                    }
+                ],
+            },
+        },
+    ),
+    "alerting-mute-disallow-outside-maintenance-window--pagerduty": _add_member(
+        "pagerduty:index/maintenanceWindow:MaintenanceWindow",
+        "acme-prod-oncall-maintenance",
+        {
+            "startTime": "2026-12-07T00:00:00Z",
+            "endTime": "2027-12-07T00:00:00Z",
+            "services": ["PSERVIC"],
+        },
+    ),
+    "alerting-pagerduty-enforce-critical-paging": _set(
+        "acme-prod-monitoring-mission-success-rate",
+        "message",
+        monitor_inputs("prod", "mission-success-rate")["message"].replace(
+            "@pagerduty-acme-prod-oncall-service",
+            "{{#is_warning}}@pagerduty-acme-prod-oncall-service{{/is_warning}}",
+        ),
+    ),
+    "alerting-pagerduty-enforce-critical-paging--escalation": _unbound_service,
+    "alerting-pagerduty-enforce-critical-paging--orchestration": _add_member(
+        "pagerduty:index/eventOrchestrationService:EventOrchestrationService",
+        "acme-prod-oncall-urgency",
+        {
+            "service": "PSERVIC",
+            "enableEventOrchestrationForService": True,
+            "sets": [{"id": "start", "rules": []}],
+            "catchAll": {"actions": {"suppress": True}},
+        },
+    ),
+    "alerting-monitor-enforce-playbook-query": _set(
+        "acme-prod-monitoring-mission-success-rate",
+        "query",
+        _query("mission-success-rate").replace("} < 0.97", "} * 0 + 1 < 0.97"),
+    ),
+    "alerting-monitor-enforce-playbook-query--draft": _set(
+        "acme-prod-monitoring-undo-failures", "draftStatus", "draft"
     ),
     # The snapshot is the compliant baseline: the time is what breaks the freeze (see CONFIGS).
     "changes-stack-disallow-freeze-changes": lambda snapshot: None,

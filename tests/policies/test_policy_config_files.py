@@ -29,6 +29,7 @@ ENVIRONMENT_ONLY = {
     "alerting-monitor-enforce-pagerduty-routing",
     "alerting-escalation-enforce-playbook-order",
     "alerting-downtime-missing-maintenance-window",
+    "alerting-mute-disallow-outside-maintenance-window",
     FREEZE,
     NOTICE,
     "inventory-resource-disallow-undeclared-types",

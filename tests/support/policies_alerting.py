@@ -308,3 +308,28 @@ def observability(env: str, make: Make) -> list[Resource]:
     if env in WINDOWS:
         resources.append(make(DOWNTIME, f"acme-{env}-maintenance-weekly", downtime_inputs(env)))
     return resources
+
+
+PD_SERVICE = "pagerduty:index/service:Service"
+PAGING_SERVICE_ID = "PSERVIC"
+
+
+def paging_service(env: str, make: Make, escalation: Resource) -> Resource:
+    """The PagerDuty service of ``env`` as components/on_call.py declares it (without support
+    hours), bound to ``escalation`` by dependency as the engine shows an id known only at apply."""
+    service = make(
+        PD_SERVICE,
+        pagerduty_service(env),
+        {
+            "acknowledgementTimeout": "1800",
+            "autoResolveTimeout": "14400",
+            "description": f"Control plane {env}: Datadog alerts routed by severity.",
+            "escalationPolicy": "PESCALA",
+            "id": PAGING_SERVICE_ID,
+            "incidentUrgencyRule": {"type": "constant", "urgency": "severity_based"},
+            "name": pagerduty_service(env),
+        },
+    )
+    service["propertyDependencies"] = {"escalationPolicy": [escalation["urn"]]}
+    service["dependencies"] = [escalation["urn"]]
+    return service
