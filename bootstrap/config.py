@@ -47,6 +47,7 @@ DEFAULT_DEPLOYER_ROLES: tuple[str, ...] = (
     "roles/storage.admin",  # the archive bucket, its lifecycle and the sink writer's IAM
     "roles/cloudscheduler.admin",  # the maintenance job schedules
     "roles/cloudkms.admin",  # CMEK key rings, keys and the service agents' key IAM
+    "roles/dataflow.developer",  # the SIEM forwarding job: launch, update, drain
     "roles/serviceusage.serviceUsageConsumer",  # call the environment's APIs on its quota
 )
 """Predefined roles each deployer holds on its own environment's project (and nowhere else)."""
@@ -55,6 +56,7 @@ DEFAULT_GRANTABLE_ROLES: tuple[str, ...] = (
     "roles/cloudscheduler.admin",
     "roles/cloudscheduler.jobRunner",
     "roles/cloudtrace.agent",
+    "roles/dataflow.worker",
     "roles/logging.logWriter",
     "roles/logging.viewer",
     "roles/monitoring.editor",
@@ -75,6 +77,7 @@ DEFAULT_PREVIEWER_ROLES: tuple[str, ...] = (
     "roles/storage.bucketViewer",  # the archive bucket's settings (objects not included)
     "roles/cloudscheduler.viewer",  # the maintenance job schedules
     "roles/cloudkms.viewer",  # the CMEK key rings and keys
+    "roles/dataflow.viewer",  # the SIEM forwarding job
 )
 """Read-only predefined roles each previewer holds on its own environment's project.
 

@@ -40,6 +40,8 @@ from controlplane.playbook import PLAYBOOK, SEVERITIES
 
 OBSERVABILITY_KEYS = ("monitoring", "slos", "oncall", "routing", "security", "maintenanceWindow")
 """The ``controlplane:<key>`` keys composed here."""
+SECURITY_ENVIRONMENTS = ("prod",)
+"""Environments that must declare the security route (``controlplane:security``)."""
 
 
 class ObservabilitySections(Model):
@@ -53,7 +55,7 @@ class ObservabilitySections(Model):
     routing: RoutingSection = Field(description="Notification targets per severity (§4).")
     security: SecuritySection | None = Field(
         None,
-        description="Security route, §12 contacts and §5 severity levels.",
+        description="Security route, §12 contacts and §5 severity levels; required in prod.",
     )
     maintenance_window: MaintenanceWindowSection | None = Field(
         None, description="Weekly maintenance window (§9); required in staging and prod."
@@ -75,6 +77,15 @@ class ObservabilitySections(Model):
                         "are low urgency",
                     )
                 )
+        if env in SECURITY_ENVIRONMENTS and self.security is None:
+            problems.append(
+                Problem.found(
+                    "security",
+                    "none",
+                    f"the security route in {env} (playbook §1, §12: security alerts page the "
+                    "Security Lead first; see docs/config.md, controlplane:security)",
+                )
+            )
         book = PLAYBOOK.maintenance.get(env)
         window = self.maintenance_window
         if book is not None:

@@ -27,6 +27,10 @@ SYNTHETICS_READER = "synthetics"
 """Reader name of the synthetics private location worker's service account: it reads the
 worker's configuration (``monitoring.synthetics.privateLocation``)."""
 
+SIEM_READER = "siem"
+"""Reader name of the SIEM forwarding job's worker service account: it reads the Datadog API
+key from Secret Manager (``siem.apiKeySecret``)."""
+
 SECRET_CONFIG_KEYS: dict[str, str] = {
     "composioApiKey": "Composio API key (agent tool calls, weekly toolkit sync)",
     "geminiApiKey": "Gemini API key (agent planning, library re-embedding)",

@@ -40,6 +40,9 @@ LOG_ARCHIVE_DAYS = 180
 """Playbook §4: days logs are kept in cold storage."""
 AUDIT_LOG_TYPES: tuple[str, ...] = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 """Playbook §6: the audit logs turned on: admin reads and data-access reads and writes."""
+PROD_SIEM_AUDIT_LOGS: tuple[str, ...] = ("activity", "data_access")
+"""Playbook §4 "Forward to SIEM for anomaly detection": the audit streams prod's SIEM sink must
+carry (who changed what, who read or wrote data); the policy pack checks the same list."""
 
 Severity = Literal["critical", "high", "informational"]
 """Alert severities of playbook §4, most urgent first."""

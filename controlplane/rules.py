@@ -87,6 +87,7 @@ RULES: tuple[Rule, ...] = (
             "monitoring.metrics.safeguardOverridesCount",
         ),
         declared_by=("components/security_escalation.py",),
+        enforced_by=("alerting-escalation-enforce-security-route",),
     ),
     Rule(
         "evidence-bundles",
@@ -202,7 +203,14 @@ RULES: tuple[Rule, ...] = (
             "audit-archivebucket-missing-delete-lifecycle",
         ),
     ),
-    Rule("siem-forwarding", 4, "Forward to SIEM for anomaly detection"),
+    Rule(
+        "siem-forwarding",
+        4,
+        "Forward to SIEM for anomaly detection",
+        config=("siem", "secrets"),
+        declared_by=("components/siem_forwarding.py",),
+        enforced_by=("audit-sink-missing-siem-forwarding",),
+    ),
     Rule(
         "containment",
         5,

@@ -69,6 +69,7 @@ ALTERNATIVES: tuple[str, ...] = (
     "roles/storage.bucketViewer",
     "roles/storage.legacyBucketReader",
     "roles/cloudscheduler.viewer",
+    "roles/dataflow.admin",
 )
 
 ROLES: tuple[str, ...] = tuple(dict.fromkeys((*GRANTED, *ALTERNATIVES)))

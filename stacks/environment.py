@@ -18,12 +18,13 @@ from components.scorecard import Scorecard, ScorecardArgs
 from components.secret_vault import SecretVault, SecretVaultArgs
 from components.security_escalation import SecurityEscalation, SecurityEscalationArgs
 from components.severity_response import SeverityResponse, SeverityResponseArgs
+from components.siem_forwarding import SiemForwarding, SiemForwardingArgs
 from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.synthetics import Synthetics, SyntheticsArgs
 from components.synthetics_runner import CONFIG_SECRET, SyntheticsRunner, SyntheticsRunnerArgs
 from config.observability import ObservabilitySections
-from config.secrets import SYNTHETICS_READER
+from config.secrets import SIEM_READER, SYNTHETICS_READER
 from config.stack import StackConfig
 from controlplane.naming import Naming
 
@@ -39,7 +40,7 @@ def access_iam(cfg: StackConfig) -> dict[str, list[str]]:
 
 def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) -> dict[str, Any]:
     """The runtime (playbook §3, §4, §6, §7): secret vault, Cloud Run services, maintenance
-    jobs, log retention and audit."""
+    jobs, log retention and audit, and the logs' forwarding to the SIEM."""
     naming, project, region = cfg.naming, cfg.gcp.project, cfg.gcp.region
     prod = cfg.environment == "prod"
     vault = SecretVault(
@@ -118,16 +119,33 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
             protect=protect,
         ),
     )
+    siem: SiemForwarding | None = None
+    if cfg.siem is not None:
+        siem = SiemForwarding(
+            naming.physical("siem"),
+            SiemForwardingArgs(
+                naming=naming,
+                project=project,
+                region=region,
+                spec=cfg.siem,
+                api_key_secret_id=vault.secret_ids[cfg.siem.api_key_secret],
+                secrets=vault.binding_for(SIEM_READER),
+                protect=protect,
+            ),
+        )
     return {
         "serviceUrls": {name: s.url for name, s in services.items()},
         "serviceNames": {name: s.service_name for name, s in services.items()},
         "serviceAccounts": {
             **{name: s.service_account_email for name, s in services.items()},
             "maintenance": jobs.service_account_email,
+            **({"siem": siem.service_account_email} if siem is not None else {}),
         },
         "maintenanceJobs": jobs.job_names,
         "secretIds": vault.secret_ids,
         "logArchiveBucket": logs.archive_bucket,
+        "siemTopic": siem.topic if siem is not None else None,
+        "siemJob": siem.job_name if siem is not None else None,
         "containment": cfg.containment,
         "syntheticsLocation": runner.location_id if runner is not None else None,
     }

@@ -66,6 +66,7 @@ DEPLOYER_ROLES = {
     "roles/storage.admin",
     "roles/cloudscheduler.admin",
     "roles/cloudkms.admin",
+    "roles/dataflow.developer",
     "roles/serviceusage.serviceUsageConsumer",
     "roles/resourcemanager.projectIamAdmin",
 }
@@ -78,6 +79,7 @@ PREVIEWER_ROLES = {
     "roles/storage.bucketViewer",
     "roles/cloudscheduler.viewer",
     "roles/cloudkms.viewer",
+    "roles/dataflow.viewer",
 }
 DAYS = 86_400
 STATE_BUCKET = "acme-prod-bootstrap-state"

@@ -6,12 +6,13 @@ import pytest
 
 from config.base import Problem
 from config.observability import ObservabilitySections
-from tests.support.observability import EXAMPLES, example, sections
+from tests.support.observability import EXAMPLES, SECURITY, example, sections
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_examples_are_valid_for_their_environment(env: str):
-    assert sections(env).env_rules(env) == []  # type: ignore[arg-type]
+    security = {"security": SECURITY} if env == "prod" else {}
+    assert sections(env, **security).env_rules(env) == []  # type: ignore[arg-type]
 
 
 def test_dev_must_not_page_at_night():
@@ -43,7 +44,7 @@ def test_maintenance_window_must_be_the_playbooks():
             "(staging)')",
         )
     ]
-    data = example("prod")
+    data = example("prod", security=SECURITY)
     del data["maintenanceWindow"]
     assert ObservabilitySections.model_validate(data).env_rules("prod") == [
         Problem.found(
@@ -52,3 +53,20 @@ def test_maintenance_window_must_be_the_playbooks():
             "sunday 03:00-05:00 UTC for prod (playbook §9: 'Sundays 03:00-05:00 UTC (production)')",
         )
     ]
+
+
+def test_prod_requires_the_security_route():
+    # Planted fault: prod without controlplane:security would page only the operations chain.
+    data = example("prod")
+    assert "security" not in data
+    assert ObservabilitySections.model_validate(data).env_rules("prod") == [
+        Problem.found(
+            "security",
+            "none",
+            "the security route in prod (playbook §1, §12: security alerts page the Security "
+            "Lead first; see docs/config.md, controlplane:security)",
+        )
+    ]
+    staging = example("staging")
+    assert "security" not in staging
+    assert ObservabilitySections.model_validate(staging).env_rules("staging") == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from config.base import Problem
 from config.routing import RoutingSection
 from tests.support.config import errors
-from tests.support.observability import EXAMPLES, sections
+from tests.support.observability import EXAMPLES, SECURITY, sections
 
 
 def test_informational_never_pages():
@@ -35,7 +35,8 @@ def test_unknown_routing_target():
 
 
 def test_staging_and_prod_must_page_critical_and_high():
-    cfg = sections("prod", routing={**EXAMPLES["prod"]["routing"], "high": ["slack:cp-prod"]})
+    routing = {**EXAMPLES["prod"]["routing"], "high": ["slack:cp-prod"]}
+    cfg = sections("prod", routing=routing, security=SECURITY)
     assert cfg.env_rules("prod") == [
         Problem.found(
             "routing.high",

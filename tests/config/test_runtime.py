@@ -27,7 +27,18 @@ def test_the_example_is_valid_in_every_environment() -> None:
     prod = example(**PROD_CHANGES)
     for name in ("agent", "frontend"):
         prod["services"][name]["minInstances"] = 2
+    prod["secrets"][2]["readers"].append("siem")  # the forwarding job reads the Datadog key
+    prod["siem"] = {}
     assert RuntimeSections.model_validate(prod).env_rules("prod") == []
+
+
+def siem_missing(env: str) -> Problem:
+    return Problem.found(
+        "siem",
+        "none",
+        f"the SIEM forwarding section in {env} (playbook §4: forward to SIEM for anomaly "
+        "detection; docs/config.md, controlplane:siem)",
+    )
 
 
 def test_prod_rules_report_path_found_and_expected() -> None:
@@ -52,9 +63,11 @@ def test_prod_rules_report_path_found_and_expected() -> None:
             "true in prod: the log archive bucket encrypted with our KMS key",
         ),
         Problem.found("logging.hotRetentionDays", "7", "30 in prod (playbook §4: 30 days hot)"),
+        siem_missing("prod"),
     ]
     assert cfg.env_rules("staging") == [
-        Problem.found("logging.hotRetentionDays", "7", "30 in staging (playbook §4: 30 days hot)")
+        Problem.found("logging.hotRetentionDays", "7", "30 in staging (playbook §4: 30 days hot)"),
+        siem_missing("staging"),
     ]
     assert cfg.env_rules("dev") == []
 
@@ -139,6 +152,11 @@ def test_secrets_rotate_every_90_days_and_readers_are_exact(snapshots, stack: st
                     if "valueSource" in env:
                         secret = env["valueSource"]["secretKeyRef"]["secret"]
                         referenced.setdefault(secret, set()).add(account)
+    # the SIEM forwarding job reads the Datadog API key by its Secret Manager name
+    for job in resources_of(snap, "gcp:dataflow/job:Job"):
+        name = job["inputs"]["parameters"]["apiKeySecretId"]
+        secret = name.split("/secrets/")[1].removesuffix("/versions/latest")
+        referenced.setdefault(secret, set()).add(job["inputs"]["serviceAccountEmail"])
     granted: dict[str, set[str]] = {}
     for grant in resources_of(snap, "gcp:secretmanager/secretIamMember:SecretIamMember"):
         assert grant["inputs"]["role"] == "roles/secretmanager.secretAccessor", grant["urn"]
@@ -242,13 +260,16 @@ def test_runtime_inventory_per_stack(snapshots, stack: str) -> None:
     cfg = load_sections(ROOT, stack)
     vault_keys = len(cfg.vault.replica_locations or ["global"]) if cfg.vault.cmek.enabled else 0
     log_keys = 1 if cfg.logging.cmek.enabled else 0
+    siem = 1 if cfg.siem is not None else 0
+    siem_keys = 1 if cfg.siem is not None and cfg.siem.cmek.enabled else 0
     expected = {
         "controlplane:runtime:AgentService": len(cfg.services),
         "controlplane:runtime:SecretVault": 1,
         "controlplane:runtime:MaintenanceJobs": 1,
         "controlplane:runtime:LogRetention": 1,
+        "controlplane:runtime:SiemForwarding": siem,
         "gcp:cloudrunv2/service:Service": len(cfg.services),
-        "gcp:serviceaccount/account:Account": len(cfg.services) + 1,
+        "gcp:serviceaccount/account:Account": len(cfg.services) + 1 + siem,
         "gcp:secretmanager/secret:Secret": len(cfg.secrets),
         "gcp:secretmanager/secretIamMember:SecretIamMember": sum(
             len(s.readers) for s in cfg.secrets
@@ -257,12 +278,16 @@ def test_runtime_inventory_per_stack(snapshots, stack: str) -> None:
         "gcp:cloudscheduler/job:Job": 4,
         "gcp:cloudrunv2/jobIamMember:JobIamMember": 4,
         "gcp:logging/projectBucketConfig:ProjectBucketConfig": 1,
-        "gcp:logging/projectSink:ProjectSink": 2,
-        "gcp:storage/bucket:Bucket": 1,
+        "gcp:logging/projectSink:ProjectSink": 2 + siem,
+        "gcp:storage/bucket:Bucket": 1 + siem,
         "gcp:projects/iAMAuditConfig:IAMAuditConfig": len(cfg.logging.audit_services),
-        "gcp:pubsub/topic:Topic": 1,
-        "gcp:kms/keyRing:KeyRing": vault_keys + log_keys,
-        "gcp:kms/cryptoKey:CryptoKey": vault_keys + log_keys,
+        "gcp:pubsub/topic:Topic": 1 + 2 * siem,
+        # the job's subscription and the dead-letter hold; the agent's and the worker's grants
+        "gcp:pubsub/subscription:Subscription": 2 * siem,
+        "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3 * siem,
+        "gcp:dataflow/job:Job": siem,
+        "gcp:kms/keyRing:KeyRing": vault_keys + log_keys + siem_keys,
+        "gcp:kms/cryptoKey:CryptoKey": vault_keys + log_keys + siem_keys,
     }
     runtime = [r for r in snap["resources"] if "controlplane:runtime:" in r["urn"]]
     counts = {kind: sum(1 for r in runtime if r["type"] == kind) for kind in expected}

@@ -13,7 +13,7 @@ def test_a_secret_read_by_an_unknown_service_names_the_readers_to_use() -> None:
     assert errors(RuntimeSections, data) == [
         (
             ("secrets", 1, "readers", 1),
-            "a reader among agent, frontend, maintenance, synthetics: secret "
+            "a reader among agent, frontend, maintenance, synthetics, siem: secret "
             "'supabase-jwt-secret' names 'agnet', which is not a service of this stack",
         )
     ]

@@ -25,7 +25,11 @@ from tests.support.policies_alerting import (
     monitor_inputs,
     observability,
     paging_service,
+    security_escalation_inputs,
+    security_monitor_inputs,
+    security_route,
 )
+from tests.support.policies_siem import APPLICATION_FILTER, siem
 
 HERE = Path(__file__).resolve().parent
 CONFIG_DIR = HERE.parents[1] / "policies" / "config"
@@ -243,17 +247,16 @@ def baseline(env: str) -> dict[str, Any]:
             protect=stateful,
         ),
     ]
-    resources += observability(
-        env, lambda type_token, name, inputs: _resource(env, type_token, name, inputs)
-    )
+
+    def make(type_token: str, name: str, inputs: dict[str, Any]) -> Resource:
+        return _resource(env, type_token, name, inputs)
+
+    resources += observability(env, make)
     escalation = next(r for r in resources if r["name"] == f"acme-{env}-oncall-escalation")
-    resources.append(
-        paging_service(
-            env,
-            lambda type_token, name, inputs: _resource(env, type_token, name, inputs),
-            escalation,
-        )
-    )
+    resources.append(paging_service(env, make, escalation))
+    resources += siem(env, make)
+    if env != "dev":  # controlplane:security is for staging and prod
+        resources += security_route(env, make)
     return {"project": PROJECT, "stack": env, "resources": resources}
 
 
@@ -548,6 +551,29 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
     ),
     "alerting-monitor-enforce-playbook-query--draft": _set(
         "acme-prod-monitoring-undo-failures", "draftStatus", "draft"
+    ),
+    "audit-sink-missing-siem-forwarding": _set(
+        "acme-prod-siem-sink", "filter", f"({APPLICATION_FILTER})"
+    ),
+    "audit-sink-missing-siem-forwarding--exclusion": _set(
+        "acme-prod-siem-sink",
+        "exclusions.0",
+        {"name": "noisy-audit", "filter": 'protoPayload.methodName:"List"'},
+    ),
+    "audit-sink-missing-siem-forwarding--no-delivery": _remove("acme-prod-siem-job"),
+    "alerting-escalation-enforce-security-route": _set(
+        "acme-prod-security-escalation",
+        "rules",
+        security_escalation_inputs("prod", [{"id": "PINCCMD", "type": "schedule_reference"}])[
+            "rules"
+        ],
+    ),
+    "alerting-escalation-enforce-security-route--monitor": _set(
+        "acme-prod-security-unauthorized-actions",
+        "message",
+        security_monitor_inputs(
+            "prod", "unauthorized-actions", ["@pagerduty-acme-prod-oncall-service"]
+        )["message"],
     ),
     # The snapshot is the compliant baseline: the time is what breaks the freeze (see CONFIGS).
     "changes-stack-disallow-freeze-changes": lambda snapshot: None,

@@ -18,7 +18,9 @@ from preflight.analyzer.config import load_policy_pack_config, reconcile
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 NAMES = {p.name for p in collect()}
 PROD_ONLY = {"encryption-secret-enable-cmek", "encryption-bucket-enable-cmek"}
-NOT_IN_DEV = PROD_ONLY | {"datasafety-stateful-enforce-protect"}
+SECURITY_ROUTE = "alerting-escalation-enforce-security-route"
+"""Dev has no security route (controlplane:security is for staging and prod)."""
+NOT_IN_DEV = PROD_ONLY | {"datasafety-stateful-enforce-protect", SECURITY_ROUTE}
 FREEZE = "changes-stack-disallow-freeze-changes"
 NOTICE = "changes-stack-enforce-change-notice"
 DEPLOY_ONLY = {FREEZE, NOTICE}
@@ -30,12 +32,15 @@ ENVIRONMENT_ONLY = {
     "alerting-escalation-enforce-playbook-order",
     "alerting-downtime-missing-maintenance-window",
     "alerting-mute-disallow-outside-maintenance-window",
+    SECURITY_ROUTE,
+    "audit-sink-missing-siem-forwarding",
     FREEZE,
     NOTICE,
     "inventory-resource-disallow-undeclared-types",
 }
-"""Rules about an environment of the control plane (its alerts, on-call, windows, freeze, the
-types its program declares), which the bootstrap program is not."""
+"""Rules about an environment of the control plane (its alerts, on-call, security route, SIEM
+forwarding, windows, freeze, the types its program declares), which the bootstrap program is
+not."""
 
 
 def levels(pack_host, env: str) -> dict[str, str | None]:

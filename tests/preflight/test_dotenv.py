@@ -89,7 +89,7 @@ def test_a_bad_catalogue_exits_2_with_the_key_path(tmp_path: Path, capsys) -> No
     assert dotenv.main(["--project", str(project)]) == 2
     assert capsys.readouterr().err == (
         "preflight: error: Pulumi.dev.yaml: controlplane:secrets[0].readers[0]: a reader among "
-        "agent, frontend, maintenance, synthetics: secret 'composio-api-key' names 'agnet', "
+        "agent, frontend, maintenance, synthetics, siem: secret 'composio-api-key' names 'agnet', "
         "which is not a "
         "service of this stack\n"
     )

@@ -294,6 +294,10 @@ def test_previewer_without_security_reviewer_lacks_the_iam_policy_reads(
         ("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "cloudkms.cryptoKeys.getIamPolicy"),
         ("gcp:projects/iAMAuditConfig:IAMAuditConfig", "resourcemanager.projects.getIamPolicy"),
         ("gcp:projects/iAMMember:IAMMember", "resourcemanager.projects.getIamPolicy"),
+        (
+            "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember",
+            "pubsub.subscriptions.getIamPolicy",
+        ),
         ("gcp:pubsub/topicIAMMember:TopicIAMMember", "pubsub.topics.getIamPolicy"),
         ("gcp:serviceaccount/account:Account", "iam.serviceAccounts.get"),
         ("gcp:storage/bucketIAMMember:BucketIAMMember", "storage.buckets.getIamPolicy"),

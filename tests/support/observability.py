@@ -110,6 +110,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 """Example observability config per environment (the YAML handed to the stack files)."""
 
+SECURITY: dict[str, Any] = {
+    "securityLead": {"users": ["PSSSSS1"]},
+    "responders": {"comms": ["PMMMMM1"], "ops": ["POOOOO1"], "scribe": ["PRRRRR1"]},
+}
+"""A minimal ``controlplane:security`` (prod requires one; the examples above leave it out so
+the observability components' tests build the operations chain alone)."""
+
 
 def example(env: Environment, **changes: Any) -> dict[str, Any]:
     """A deep copy of the example of ``env`` with top-level keys replaced."""

@@ -333,3 +333,100 @@ def paging_service(env: str, make: Make, escalation: Resource) -> Resource:
     service["propertyDependencies"] = {"escalationPolicy": [escalation["urn"]]}
     service["dependencies"] = [escalation["urn"]]
     return service
+
+
+SECURITY_LEAD = "PSSSSS1"
+PAGERDUTY_SERVICE = "pagerduty:index/service:Service"
+SECURITY_ALERTS = ("safeguard-overrides", "unauthorized-actions")
+
+
+def security_service(env: str) -> str:
+    return f"acme-{env}-security-service"
+
+
+def security_escalation_inputs(env: str, first: list[dict[str, str]] | None = None) -> Resource:
+    """The escalation policy of components/security_escalation.py: the Security Lead, then the
+    incident commander rotation (``first`` replaces the first level's targets)."""
+    return {
+        "name": f"acme-{env}-security-escalation",
+        "numLoops": 2,
+        "rules": [
+            {
+                "escalationDelayInMinutes": 10,
+                "targets": first or [{"id": SECURITY_LEAD, "type": "user_reference"}],
+            },
+            {
+                "escalationDelayInMinutes": 10,
+                "targets": [
+                    {"id": SCHEDULE_IDS["incident-commander"], "type": "schedule_reference"}
+                ],
+            },
+        ],
+    }
+
+
+def security_monitor_inputs(env: str, alert: str, handles: list[str] | None = None) -> Resource:
+    """A security monitor's inputs as components/security_escalation.py gives them (``handles``
+    replaces who it notifies)."""
+    notify = handles or [f"@pagerduty-{security_service(env)}", "@security@company.com"]
+    tags = {
+        "alert": alert,
+        "data-class": DATA_CLASS[env],
+        "env": env,
+        "managed-by": "pulumi",
+        "route": "security",
+        "service": AGENT_SERVICE,
+        "sev": "sev1",
+        "severity": "critical",
+        "team": "sre",
+    }
+    return {
+        "includeTags": True,
+        "message": "\n".join(
+            [
+                f"Security alert {alert}.",
+                "",
+                "Runbook: docs/runbooks/security-escalation.md",
+                "Severity: critical, SEV1 (routing: security escalation, Security Lead first, "
+                "then Incident Commander)",
+                "",
+                f"Notify: {' '.join(notify)}",
+            ]
+        ),
+        "monitorThresholds": {"critical": "0"},
+        "name": f"[critical] Security alert {alert} ({env})",
+        "priority": "1",
+        "query": f"sum(last_5m):sum:safeguard.{alert}.count{{env:{env}}}.as_count() > 0",
+        "renotifyInterval": 30,
+        "requireFullWindow": False,
+        "tags": [f"{k}:{v}" for k, v in sorted(tags.items())],
+        "type": "query alert",
+    }
+
+
+def security_route(env: str, make: Make) -> list[Resource]:
+    """The security route of ``env``: escalation policy, service, Datadog service object and the
+    two security monitors, wired like components/security_escalation.py wires them."""
+    service_object = make(
+        SERVICE_OBJECT,
+        f"acme-{env}-security-datadog-service",
+        {"serviceKey": "[secret]", "serviceName": security_service(env)},
+    )
+    service_object["additionalSecretOutputs"] = ["serviceKey"]
+    escalation = make(
+        ESCALATION, f"acme-{env}-security-escalation", security_escalation_inputs(env)
+    )
+    service = make(
+        PAGERDUTY_SERVICE,
+        security_service(env),
+        {
+            "name": security_service(env),
+            "incidentUrgencyRule": {"type": "constant", "urgency": "high"},
+        },
+    )
+    monitors = []
+    for alert in SECURITY_ALERTS:
+        monitor = make(MONITOR, f"acme-{env}-security-{alert}", security_monitor_inputs(env, alert))
+        monitor["dependencies"] = [service_object["urn"]]
+        monitors.append(monitor)
+    return [service_object, escalation, service, *monitors]
