@@ -17,7 +17,11 @@ from preflight.analyzer.config import load_policy_pack_config, reconcile
 
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 NAMES = {p.name for p in collect()}
-PROD_ONLY = {"encryption-secret-enable-cmek", "encryption-bucket-enable-cmek"}
+PROD_ONLY = {
+    "encryption-secret-enable-cmek",
+    "encryption-bucket-enable-cmek",
+    "encryption-store-enforce-own-keys",
+}
 NOT_IN_DEV = PROD_ONLY | {"datasafety-stateful-enforce-protect"}
 FREEZE = "changes-stack-disallow-freeze-changes"
 NOTICE = "changes-stack-enforce-change-notice"
