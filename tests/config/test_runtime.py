@@ -15,6 +15,7 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
+from components.cmek import kms_location
 from config.base import Problem
 from config.runtime import RuntimeSections
 from preflight.cli import ROOT
@@ -241,7 +242,10 @@ def test_runtime_inventory_per_stack(snapshots, stack: str) -> None:
     snap = _runtime(snapshots, stack)
     cfg = load_sections(ROOT, stack)
     vault_keys = len(cfg.vault.replica_locations or ["global"]) if cfg.vault.cmek.enabled else 0
-    log_keys = 1 if cfg.logging.cmek.enabled else 0
+    # With CMEK, a ring per Cloud KMS location of the two tiers and a key per tier.
+    log_locations = {cfg.logging.location, cfg.logging.archive_location}
+    log_rings = len({kms_location(loc) for loc in log_locations}) if cfg.logging.cmek.enabled else 0
+    log_keys = 2 if cfg.logging.cmek.enabled else 0
     expected = {
         "controlplane:runtime:AgentService": len(cfg.services),
         "controlplane:runtime:SecretVault": 1,
@@ -261,7 +265,7 @@ def test_runtime_inventory_per_stack(snapshots, stack: str) -> None:
         "gcp:storage/bucket:Bucket": 1,
         "gcp:projects/iAMAuditConfig:IAMAuditConfig": len(cfg.logging.audit_services),
         "gcp:pubsub/topic:Topic": 1,
-        "gcp:kms/keyRing:KeyRing": vault_keys + log_keys,
+        "gcp:kms/keyRing:KeyRing": vault_keys + log_rings,
         "gcp:kms/cryptoKey:CryptoKey": vault_keys + log_keys,
     }
     runtime = [r for r in snap["resources"] if "controlplane:runtime:" in r["urn"]]
