@@ -3,8 +3,9 @@
 The bootstrap project's data-access audit logs record every state read and write, every key
 use (each ``pulumi up`` unwrapping a stack's data key) and every token exchange of CI. Playbook
 §6 asks for that trail, §4 for its retention: 30 days in the project's ``_Default`` log bucket,
-and a copy of the audit logs in a CMEK-encrypted archive bucket that moves them to cold storage
-after 30 days and deletes them at 180.
+and a copy of every log entry of the project (the audit logs and whatever else it writes: the
+policy pack's log routing rule wants each entry archived) in a CMEK-encrypted archive bucket that
+moves them to cold storage after 30 days and deletes them at 180.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from bootstrap.buckets import protected_bucket
 from bootstrap.layout import ROLE_OBJECT_CREATOR, ROLE_OBJECT_VIEWER
 from controlplane.playbook import AUDIT_LOG_TYPES, LOG_ARCHIVE_DAYS, LOG_HOT_DAYS
 
-AUDIT_LOGS_FILTER = 'logName:"/logs/cloudaudit.googleapis.com%2F"'
+ARCHIVE_FILTER = ""
+"""Every entry of the bootstrap project (an empty filter matches all; the project's logs are
+almost all audit logs anyway)."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,8 @@ class AuditTrail(pulumi.ComponentResource):
             name=args.archive_bucket,
             project=args.project,
             destination=f"storage.googleapis.com/{args.archive_bucket}",
-            filter=AUDIT_LOGS_FILTER,
-            description=f"Audit logs to the archive (COLDLINE at {LOG_HOT_DAYS} days, deleted at "
+            filter=ARCHIVE_FILTER,
+            description=f"Every log to the archive (COLDLINE at {LOG_HOT_DAYS} days, deleted at "
             f"{LOG_ARCHIVE_DAYS})",
             unique_writer_identity=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),

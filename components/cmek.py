@@ -46,22 +46,67 @@ def crypto_key(
     ``ring_name`` and ``key_name`` are the logical names; the physical ones come from
     ``naming``. Both are protected when ``protect`` is set: a lost key loses the data.
     """
-    stateful = pulumi.ResourceOptions(parent=parent, protect=protect)
-    ring = gcp.kms.KeyRing(
+    ring = key_ring(
+        parent,
         ring_name,
+        naming=naming,
+        component=component,
+        project=project,
+        location=location,
+        protect=protect,
+    )
+    return ring_key(
+        parent,
+        key_name,
+        ring,
+        naming=naming,
+        component=component,
+        role=role,
+        rotation_days=rotation_days,
+        protect=protect,
+    )
+
+
+def key_ring(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    naming: Naming,
+    component: str,
+    project: str,
+    location: str,
+    protect: bool,
+) -> gcp.kms.KeyRing:
+    """The key ring ``<org>-<env>-<component>`` of ``component`` in ``location``."""
+    return gcp.kms.KeyRing(
+        name,
         name=naming.physical(component),
         project=project,
         location=location,
-        opts=stateful,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
+
+
+def ring_key(
+    parent: pulumi.Resource,
+    name: str,
+    ring: gcp.kms.KeyRing,
+    *,
+    naming: Naming,
+    component: str,
+    role: str,
+    rotation_days: int,
+    protect: bool,
+) -> gcp.kms.CryptoKey:
+    """The encrypt/decrypt key ``<org>-<env>-<component>-<role>`` on ``ring``."""
     return gcp.kms.CryptoKey(
-        key_name,
+        name,
         name=naming.physical(component, role),
         key_ring=ring.id,
         purpose="ENCRYPT_DECRYPT",
         rotation_period=f"{rotation_days * DAY_SECONDS}s",
         labels=naming.labels(component=component),
-        opts=stateful,
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
 
 

@@ -1,6 +1,8 @@
 """LogRetention: playbook §4 log retention (30 days hot, 180 days cold) and §6 audit logs.
 
-- **Hot**: a Cloud Logging bucket with a 30-day retention and a sink that routes into it.
+- **Hot**: a Cloud Logging bucket with a 30-day retention and a sink that routes into it; where
+  configured (prod), encrypted with the environment's own KMS key in the bucket's location, which
+  the project's Cloud Logging service agent may use.
 - **Cold**: a sink to a Cloud Storage archive bucket whose lifecycle moves objects to a cold
   storage class, then deletes them at 180 days. Uniform bucket-level access, public access
   prevention enforced, versioning on (overwritten or deleted objects are kept a few days), and,
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cmek import crypto_key, grant_key, kms_location
+from components.cmek import grant_key, key_ring, kms_location, ring_key
 from config.logging import LoggingSpec
 from controlplane.naming import Naming, slug
 from controlplane.playbook import AUDIT_LOG_TYPES
@@ -61,10 +63,12 @@ class LogRetention(pulumi.ComponentResource):
     ) -> None:
         super().__init__("controlplane:runtime:LogRetention", name, None, opts)
         naming, spec = args.naming, args.spec
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        # Our own keys (prod): one per tier, on a key ring in the location of each tier's data.
+        keys = _Keys(self, name, args) if spec.cmek.enabled else None
 
         # Hot tier: a log bucket with the playbook's retention, and the sink that fills it.
         self.hot_bucket_id = naming.physical(COMPONENT, "hot")
+        hot_cmek, hot_grants = keys.hot_bucket() if keys else (None, [])
         hot = gcp.logging.ProjectBucketConfig(
             f"{name}-hot",
             project=args.project,
@@ -72,7 +76,8 @@ class LogRetention(pulumi.ComponentResource):
             bucket_id=self.hot_bucket_id,
             retention_days=spec.hot_retention_days,
             description=f"Hot logs, {spec.hot_retention_days} days (playbook §4)",
-            opts=stateful,
+            cmek_settings=hot_cmek,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=hot_grants),
         )
         gcp.logging.ProjectSink(
             f"{name}-hot-sink",
@@ -89,7 +94,7 @@ class LogRetention(pulumi.ComponentResource):
         )
 
         # Cold tier: the archive bucket, optionally with our own key, and its sink.
-        encryption, key_grants = self._cmek(name, args)
+        encryption, key_grants = keys.archive_bucket() if keys else (None, [])
         archive_name = naming.physical(COMPONENT, "archive")
         cold = spec.cold_storage_class
         bucket = gcp.storage.Bucket(
@@ -164,29 +169,73 @@ class LogRetention(pulumi.ComponentResource):
             {"hotBucketId": self.hot_bucket_id, "archiveBucket": self.archive_bucket}
         )
 
-    def _cmek(
-        self, name: str, args: LogRetentionArgs
-    ) -> tuple[gcp.storage.BucketEncryptionArgs | None, list[pulumi.Resource]]:
-        """A key in the archive bucket's location, usable by the Cloud Storage service agent."""
-        spec, naming = args.spec, args.naming
-        if not spec.cmek.enabled:
-            return None, []
-        key = crypto_key(
-            self,
-            ring_name=f"{name}-keyring",
-            key_name=f"{name}-key",
-            naming=naming,
+
+class _Keys:
+    """The tiers' keys: a key ring per Cloud KMS location, a key per tier, each granted to the
+    Google service agent that encrypts that tier.
+
+    The archive's ring and key keep their logical names (``<name>-keyring``, ``<name>-key``), so
+    adding the hot tier's key changes nothing that exists. A log bucket's key must sit in the log
+    bucket's location and be usable by the project's Cloud Logging service agent; a log bucket
+    with CMEK cannot go back to Google-managed keys, but its key may change
+    (https://cloud.google.com/logging/docs/routing/managed-encryption-storage, and the
+    ``cmek_settings`` argument of ``gcp.logging.ProjectBucketConfig``).
+    """
+
+    def __init__(self, owner: LogRetention, name: str, args: LogRetentionArgs) -> None:
+        self.owner, self.name, self.args = owner, name, args
+        self.archive_location = kms_location(args.spec.archive_location)
+        self.rings: dict[str, gcp.kms.KeyRing] = {}
+
+    def _ring(self, location: str) -> gcp.kms.KeyRing:
+        if location not in self.rings:
+            suffix = "" if location == self.archive_location else f"-{slug(location)}"
+            self.rings[location] = key_ring(
+                self.owner,
+                f"{self.name}-keyring{suffix}",
+                naming=self.args.naming,
+                component=COMPONENT,
+                project=self.args.project,
+                location=location,
+                protect=self.args.protect,
+            )
+        return self.rings[location]
+
+    def _key(self, logical: str, role: str, location: str) -> gcp.kms.CryptoKey:
+        return ring_key(
+            self.owner,
+            logical,
+            self._ring(location),
+            naming=self.args.naming,
             component=COMPONENT,
-            role="archive",
-            project=args.project,
-            location=kms_location(spec.archive_location),
-            rotation_days=spec.cmek.rotation_days,
-            protect=args.protect,
+            role=role,
+            rotation_days=self.args.spec.cmek.rotation_days,
+            protect=self.args.protect,
         )
+
+    def archive_bucket(self) -> tuple[gcp.storage.BucketEncryptionArgs, list[pulumi.Resource]]:
+        """A key in the archive bucket's location, usable by the Cloud Storage service agent."""
+        key = self._key(f"{self.name}-key", "archive", self.archive_location)
         # Cloud Storage creates its service agent lazily; the lookup creates it if need be and
         # returns its member (the SDK's advice over interpolating the project number).
         gcs_agent = gcp.storage.get_project_service_account_output(
-            project=args.project, opts=pulumi.InvokeOutputOptions(parent=self)
+            project=self.args.project, opts=pulumi.InvokeOutputOptions(parent=self.owner)
         )
-        grant = grant_key(self, f"{name}-key-storage", key, gcs_agent.member)
+        grant = grant_key(self.owner, f"{self.name}-key-storage", key, gcs_agent.member)
         return gcp.storage.BucketEncryptionArgs(default_kms_key_name=key.id), [grant]
+
+    def hot_bucket(
+        self,
+    ) -> tuple[gcp.logging.ProjectBucketConfigCmekSettingsArgs, list[pulumi.Resource]]:
+        """A key in the hot log bucket's location, usable by the Cloud Logging service agent."""
+        location = kms_location(self.args.spec.location)
+        key = self._key(f"{self.name}-hot-key", "hot", location)
+        # The project's CMEK settings name the service account Cloud Logging encrypts with
+        # (``service-<number>@gcp-sa-logging`` or, on older projects, ``cmek-p<number>@...``):
+        # the provider's own example for a CMEK log bucket grants it the key this way.
+        settings = gcp.logging.get_project_cmek_settings_output(
+            project=self.args.project, opts=pulumi.InvokeOutputOptions(parent=self.owner)
+        )
+        member = settings.service_account_id.apply(lambda email: f"serviceAccount:{email}")
+        grant = grant_key(self.owner, f"{self.name}-hot-key-logging", key, member)
+        return gcp.logging.ProjectBucketConfigCmekSettingsArgs(kms_key_name=key.id), [grant]

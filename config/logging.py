@@ -64,7 +64,8 @@ class LoggingSpec(Model):
         description="Services whose data-access audit logs are on (or `allServices`).",
     )
     cmek: CmekSpec = Field(
-        default_factory=CmekSpec, description="CMEK for the archive bucket (prod: on)."
+        default_factory=CmekSpec,
+        description="CMEK for the hot log bucket and the archive bucket (prod: on).",
     )
 
     @field_validator("audit_services")

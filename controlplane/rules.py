@@ -201,6 +201,8 @@ RULES: tuple[Rule, ...] = (
         enforced_by=(
             "audit-logbucket-configure-hot-retention",
             "audit-archivebucket-missing-delete-lifecycle",
+            "audit-logrouting-enforce-playbook-retention",
+            "storage-logarchive-disallow-early-deletion",
         ),
     ),
     Rule(
@@ -263,7 +265,10 @@ RULES: tuple[Rule, ...] = (
         "actor, before/after state",
         config=("logging.auditServices",),
         declared_by=("components/log_retention.py",),
-        enforced_by=("audit-project-missing-data-access-logs",),
+        enforced_by=(
+            "audit-project-missing-data-access-logs",
+            "audit-auditconfig-disallow-exemptions",
+        ),
     ),
     Rule(
         "encrypt-at-rest",
@@ -274,6 +279,7 @@ RULES: tuple[Rule, ...] = (
         enforced_by=(
             "encryption-secret-enable-cmek",
             "encryption-bucket-enable-cmek",
+            "encryption-store-enforce-own-keys",
             "storage-bucket-enable-uniform-access",
             "storage-bucket-enforce-public-access-prevention",
         ),

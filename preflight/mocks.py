@@ -46,6 +46,7 @@ GET_PROJECT = "gcp:organizations/getProject:getProject"
 GET_VENDOR = "pagerduty:index/getVendor:getVendor"
 GET_PRIORITY = "pagerduty:index/getPriority:getPriority"
 GET_GCS_AGENT = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
+GET_LOGGING_CMEK = "gcp:logging/getProjectCmekSettings:getProjectCmekSettings"
 
 
 def _digest(*parts: str, length: int = 8) -> str:
@@ -240,6 +241,16 @@ class ControlPlaneMocks(pulumi_mocks.Mocks):
                 "member": f"serviceAccount:{email}",
                 "project": project,
                 "id": email,
+            }, []
+        if args.token == GET_LOGGING_CMEK:
+            project = args.args.get("project") or self.project
+            return {
+                "project": project,
+                "name": f"projects/{project}/cmekSettings",
+                "serviceAccountId": (
+                    f"service-{self.project_number}@gcp-sa-logging.iam.gserviceaccount.com"
+                ),
+                "id": f"projects/{project}/cmekSettings",
             }, []
         if args.token == GET_VENDOR:
             name = str(args.args.get("name", "vendor"))

@@ -296,7 +296,9 @@ def test_audit_logs_are_kept_30_days_hot_and_180_days_cold(bootstrap_snapshot):
     assert archive["protect"] is True
     [sink] = resources_of(bootstrap_snapshot, "gcp:logging/projectSink:ProjectSink")
     assert sink["inputs"]["destination"] == f"storage.googleapis.com/{AUDIT_BUCKET}"
-    assert sink["inputs"]["filter"] == 'logName:"/logs/cloudaudit.googleapis.com%2F"'
+    # Every entry, unfiltered: the archive is a retention path (playbook §4, CP-AUD-005).
+    assert sink["inputs"]["filter"] == ""
+    assert "exclusions" not in sink["inputs"] and "disabled" not in sink["inputs"]
     grants = sorted(
         (m["inputs"]["role"], m["inputs"]["member"])
         for m in resources_of(bootstrap_snapshot, "gcp:storage/bucketIAMMember:BucketIAMMember")

@@ -106,21 +106,27 @@ def test_data_access_audit_logs_for_every_runtime_service() -> None:
         ], audit.urn
 
 
-def test_prod_protects_every_stateful_resource_and_encrypts_the_archive() -> None:
-    reg = _build(sections(**PROD_CHANGES), env="prod", protect=True)
+def _prod(hot_location: str = "europe-west1") -> RuntimeSections:
+    """Prod's logging section with the hot tier in ``hot_location`` (Pulumi.prod.yaml's)."""
+    cfg = sections(**PROD_CHANGES)
+    spec = cfg.logging.model_copy(update={"location": hot_location})
+    return cfg.model_copy(update={"logging": spec})
+
+
+def test_prod_protects_every_stateful_resource_and_encrypts_both_tiers() -> None:
+    reg = _build(_prod(), env="prod", protect=True)
     stateful = reg.of_type(LOG_BUCKET) + reg.of_type(BUCKET)
     stateful += reg.of_type("gcp:kms/keyRing:KeyRing") + reg.of_type("gcp:kms/cryptoKey:CryptoKey")
-    assert len(stateful) == 4
+    assert len(stateful) == 5
     for resource in stateful:
         assert resource.protect is True, resource.urn
+    # Both tiers are in europe-west1: one ring there, one key per tier on it.
     [ring] = reg.of_type("gcp:kms/keyRing:KeyRing")
-    [key] = reg.of_type("gcp:kms/cryptoKey:CryptoKey")
     assert ring.inputs["location"] == "europe-west1", ring.urn
+    key = reg.named("logs-key")
     assert key.inputs["rotationPeriod"] == "7776000s", key.urn
-    key_id = (
-        "projects/acme-cp-test/locations/europe-west1/keyRings/acme-prod-logs/cryptoKeys/"
-        "acme-prod-logs-archive"
-    )
+    ring_id = "projects/acme-cp-test/locations/europe-west1/keyRings/acme-prod-logs"
+    key_id = f"{ring_id}/cryptoKeys/acme-prod-logs-archive"
     [bucket] = reg.of_type(BUCKET)
     assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key_id}, bucket.urn
     grant = reg.named("logs-key-storage")
@@ -131,6 +137,44 @@ def test_prod_protects_every_stateful_resource_and_encrypts_the_archive() -> Non
         "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     }, grant.urn
     assert grant.urn in bucket.dependencies, bucket.urn
+
+
+def test_prod_hot_log_bucket_uses_its_own_key_granted_to_the_logging_agent() -> None:
+    reg = _build(_prod(), env="prod", protect=True)
+    hot_key = reg.named("logs-hot-key")
+    assert hot_key.inputs["name"] == "acme-prod-logs-hot", hot_key.urn
+    assert hot_key.inputs["rotationPeriod"] == "7776000s", hot_key.urn
+    key_id = (
+        "projects/acme-cp-test/locations/europe-west1/keyRings/acme-prod-logs/cryptoKeys/"
+        "acme-prod-logs-hot"
+    )
+    [hot] = reg.of_type(LOG_BUCKET)
+    assert hot.inputs["location"] == "europe-west1", hot.urn
+    assert hot.inputs["cmekSettings"] == {"kmsKeyName": key_id}, hot.urn
+    grant = reg.named("logs-hot-key-logging")
+    assert grant.inputs == {
+        "cryptoKeyId": key_id,
+        "member": f"serviceAccount:service-{PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com",
+        "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+    }, grant.urn
+    assert grant.urn in hot.dependencies, hot.urn
+
+
+def test_a_hot_tier_elsewhere_gets_a_key_ring_in_its_own_location() -> None:
+    reg = _build(_prod("europe-west4"), env="prod", protect=True)
+    rings = {r.name: r.inputs["location"] for r in reg.of_type("gcp:kms/keyRing:KeyRing")}
+    assert rings == {"logs-keyring": "europe-west1", "logs-keyring-europe-west4": "europe-west4"}
+    [hot] = reg.of_type(LOG_BUCKET)
+    assert hot.inputs["cmekSettings"]["kmsKeyName"].startswith(
+        "projects/acme-cp-test/locations/europe-west4/keyRings/acme-prod-logs/"
+    ), hot.urn
+
+
+def test_without_cmek_the_hot_bucket_names_no_key() -> None:
+    reg = _build(sections())
+    [hot] = reg.of_type(LOG_BUCKET)
+    assert "cmekSettings" not in hot.inputs, hot.urn
+    assert reg.of_type("gcp:kms/cryptoKey:CryptoKey") == [], "dev declares no key"
 
 
 pytestmark = pytest.mark.playbook("log-retention", "audit-trail", "encrypt-at-rest")

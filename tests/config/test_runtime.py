@@ -15,6 +15,7 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
+from components.cmek import kms_location
 from config.base import Problem
 from config.runtime import RuntimeSections
 from preflight.cli import ROOT
@@ -259,7 +260,10 @@ def test_runtime_inventory_per_stack(snapshots, stack: str) -> None:
     snap = _runtime(snapshots, stack)
     cfg = load_sections(ROOT, stack)
     vault_keys = len(cfg.vault.replica_locations or ["global"]) if cfg.vault.cmek.enabled else 0
-    log_keys = 1 if cfg.logging.cmek.enabled else 0
+    # With CMEK, a ring per Cloud KMS location of the two tiers and a key per tier.
+    log_locations = {cfg.logging.location, cfg.logging.archive_location}
+    log_rings = len({kms_location(loc) for loc in log_locations}) if cfg.logging.cmek.enabled else 0
+    log_keys = 2 if cfg.logging.cmek.enabled else 0
     siem = 1 if cfg.siem is not None else 0
     siem_keys = 1 if cfg.siem is not None and cfg.siem.cmek.enabled else 0
     expected = {
@@ -286,7 +290,7 @@ def test_runtime_inventory_per_stack(snapshots, stack: str) -> None:
         "gcp:pubsub/subscription:Subscription": 2 * siem,
         "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": 3 * siem,
         "gcp:dataflow/job:Job": siem,
-        "gcp:kms/keyRing:KeyRing": vault_keys + log_keys + siem_keys,
+        "gcp:kms/keyRing:KeyRing": vault_keys + log_rings + siem_keys,
         "gcp:kms/cryptoKey:CryptoKey": vault_keys + log_keys + siem_keys,
     }
     runtime = [r for r in snap["resources"] if "controlplane:runtime:" in r["urn"]]

@@ -58,6 +58,13 @@ def baseline(env: str) -> dict[str, Any]:
         f"projects/{project}/locations/global/keyRings/acme-{env}-vault/cryptoKeys/acme-{env}-vault"
     )
     sa = f"acme-{env}-agent-sa@{project}.iam.gserviceaccount.com"
+    vault_ring = f"projects/{project}/locations/global/keyRings/acme-{env}-vault"
+    logs_rings = {
+        loc: f"projects/{project}/locations/{loc}/keyRings/acme-{env}-logs"
+        for loc in ("global", "europe")
+    }
+    hot_key = f"{logs_rings['global']}/cryptoKeys/acme-{env}-logs-hot"
+    archive_key = f"{logs_rings['europe']}/cryptoKeys/acme-{env}-logs-archive"
     root = _resource(env, "pulumi:pulumi:Stack", f"{PROJECT}-{env}", {})
     root.update(custom=False, parent=None)
 
@@ -146,7 +153,7 @@ def baseline(env: str) -> dict[str, Any]:
             env,
             "gcp:pubsub/topic:Topic",
             "vault-rotation",
-            {"name": f"acme-{env}-vault-rotation", "labels": labels},
+            {"name": f"acme-{env}-vault-rotation", "labels": labels, "kmsKeyName": key},
         ),
         _resource(
             env,
@@ -154,7 +161,7 @@ def baseline(env: str) -> dict[str, Any]:
             "vault-key",
             {
                 "name": f"acme-{env}-vault",
-                "keyRing": "ring",
+                "keyRing": vault_ring,
                 "rotationPeriod": "7776000s",
                 "labels": labels,
             },
@@ -195,6 +202,7 @@ def baseline(env: str) -> dict[str, Any]:
                 "location": "global",
                 "bucketId": f"acme-{env}-logs-hot",
                 "retentionDays": 30,
+                "cmekSettings": {"kmsKeyName": hot_key},
             },
             protect=stateful,
         ),
@@ -208,7 +216,7 @@ def baseline(env: str) -> dict[str, Any]:
                 "labels": labels,
                 "uniformBucketLevelAccess": True,
                 "publicAccessPrevention": "enforced",
-                "encryption": {"defaultKmsKeyName": key},
+                "encryption": {"defaultKmsKeyName": archive_key},
                 "lifecycleRules": [
                     {
                         "action": {"type": "SetStorageClass", "storageClass": "ARCHIVE"},
@@ -218,6 +226,56 @@ def baseline(env: str) -> dict[str, Any]:
                 ],
             },
             protect=stateful,
+        ),
+        *(
+            _resource(
+                env,
+                "gcp:kms/keyRing:KeyRing",
+                f"{name}-keyring-{location}",
+                {"project": project, "location": location, "name": f"acme-{env}-{name}"},
+                protect=stateful,
+            )
+            for name, location in (("vault", "global"), ("logs", "global"), ("logs", "europe"))
+        ),
+        *(
+            _resource(
+                env,
+                "gcp:kms/cryptoKey:CryptoKey",
+                f"logs-{role}-key",
+                {
+                    "name": f"acme-{env}-logs-{role}",
+                    "keyRing": logs_rings[location],
+                    "rotationPeriod": "7776000s",
+                    "labels": labels,
+                },
+                protect=stateful,
+            )
+            for role, location in (("hot", "global"), ("archive", "europe"))
+        ),
+        _resource(
+            env,
+            "gcp:logging/projectSink:ProjectSink",
+            "logs-hot-sink",
+            {
+                "project": project,
+                "name": f"acme-{env}-logs-hot",
+                "destination": f"logging.googleapis.com/projects/{project}/locations/global"
+                f"/buckets/acme-{env}-logs-hot",
+                "filter": "",
+                "uniqueWriterIdentity": True,
+            },
+        ),
+        _resource(
+            env,
+            "gcp:logging/projectSink:ProjectSink",
+            "logs-archive-sink",
+            {
+                "project": project,
+                "name": f"acme-{env}-logs-archive",
+                "destination": f"storage.googleapis.com/acme-{env}-logs-archive",
+                "filter": "",
+                "uniqueWriterIdentity": True,
+            },
         ),
         _resource(
             env,
@@ -342,6 +400,12 @@ def _unknown_member_in_an_update(snapshot: dict[str, Any]) -> None:
     grant["dependencies"] = [account["urn"]]
 
 
+def _early_archive_deletion(snapshot: dict[str, Any]) -> None:
+    """A second Delete rule on the log archive, a week after upload, beside the 180-day one."""
+    rules = _named(snapshot, "logs-archive")["inputs"]["lifecycleRules"]
+    rules.append({"action": {"type": "Delete"}, "condition": {"age": 7}})
+
+
 def _query(slug: str) -> str:
     query: str = monitor_inputs("prod", slug)["query"]
     return query
@@ -448,8 +512,24 @@ CORPUS: dict[str, Callable[[dict[str, Any]], None]] = {
     "datasafety-stateful-enforce-protect": _protect_off("vault-gemini-api-key"),
     "datasafety-stateful-enforce-protect--supabase": _protect_off("supabase-settings"),
     "audit-logbucket-configure-hot-retention": _set("logs-hot", "retentionDays", 400),
+    # Kept forever instead of 180 days (deleting earlier is storage-logarchive-disallow-early-
+    # deletion's report as well).
     "audit-archivebucket-missing-delete-lifecycle": _set(
-        "logs-archive", "lifecycleRules.1.condition.age", 30
+        "logs-archive", "lifecycleRules.1.condition.age", 365
+    ),
+    "audit-logrouting-enforce-playbook-retention": _set(
+        "logs-hot-sink",
+        "exclusions",
+        [{"name": "no-audit", "filter": 'logName:"cloudaudit.googleapis.com"'}],
+    ),
+    "audit-auditconfig-disallow-exemptions": _set(
+        "logs-audit-all", "auditLogConfigs.1.exemptedMembers", ["user:mallory@example.com"]
+    ),
+    "storage-logarchive-disallow-early-deletion": _early_archive_deletion,
+    "encryption-store-enforce-own-keys": _set(
+        "vault-rotation",
+        "kmsKeyName",
+        "projects/acme-cp-shared/locations/global/keyRings/shared/cryptoKeys/shared",
     ),
     "audit-project-missing-data-access-logs": _set(
         "logs-audit-all", "auditLogConfigs", [{"logType": "ADMIN_READ"}]

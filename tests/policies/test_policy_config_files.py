@@ -17,7 +17,11 @@ from preflight.analyzer.config import load_policy_pack_config, reconcile
 
 CONFIG = Path(__file__).resolve().parents[2] / "policies" / "config"
 NAMES = {p.name for p in collect()}
-PROD_ONLY = {"encryption-secret-enable-cmek", "encryption-bucket-enable-cmek"}
+PROD_ONLY = {
+    "encryption-secret-enable-cmek",
+    "encryption-bucket-enable-cmek",
+    "encryption-store-enforce-own-keys",
+}
 SECURITY_ROUTE = "alerting-escalation-enforce-security-route"
 """Dev has no security route (controlplane:security is for staging and prod)."""
 NOT_IN_DEV = PROD_ONLY | {"datasafety-stateful-enforce-protect", SECURITY_ROUTE}

@@ -70,7 +70,7 @@ def test_compliant_snapshot_passes(capsys, host):
     code, out, _ = run(capsys, "--snapshot", str(BASELINE / "prod.json"), host=host)
     assert code == 0
     assert out == (
-        "prod: 39 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json\n"
+        "prod: 48 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json\n"
         f"{SECURITY_EXEMPT}\n"
         "prod: ok: 0 mandatory, 0 advisory violation(s)\n"
     )
@@ -80,7 +80,7 @@ def test_violation_is_printed_with_policy_level_resource_and_message(capsys, hos
     code, out, err = run(capsys, "--snapshot", str(LITERAL), host=host)
     assert code == 1
     assert out.splitlines() == [
-        "prod: 39 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json",
+        "prod: 48 resources checked by controlplane-policies@0.1.0 with policies/config/prod.json",
         "  mandatory (critical): credentials-cloudrun-disallow-literal-secrets",
         "    resource: "
         "urn:pulumi:prod::controlplane::gcp:cloudrunv2/service:Service::agent-service",
@@ -106,7 +106,7 @@ def test_json_output_has_the_same_results(capsys, host):
         "prod",
         1,
         0,
-        39,
+        48,
     )
     [violation] = stack["violations"]
     assert violation["policyName"] == "credentials-cloudrun-disallow-literal-secrets"
@@ -256,7 +256,7 @@ def test_stacks_are_synthesized_then_checked(capsys, monkeypatch, host):
     assert [s["stack"] for s in json.loads(out)["stacks"]] == ["dev", "staging", "prod"]
     code, out, _ = run(capsys, "--stack", "staging", "--mode", "update", host=host)
     assert calls[-1] == (["staging"], check.ROOT)
-    assert out.startswith("staging: 39 resources checked")
+    assert out.startswith("staging: 48 resources checked")
 
 
 def test_program_stacks_are_checked(capsys, host, snapshots, monkeypatch):

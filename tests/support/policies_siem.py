@@ -61,7 +61,27 @@ def siem(env: str, make: Make) -> list[Resource]:
     )
     topic = f"projects/{project}/topics/acme-{env}-siem-logs"
     subscription = f"projects/{project}/subscriptions/acme-{env}-siem-datadog"
+    # The forwarding's own key ring and key, protected in prod as the component declares them.
+    ring = make(
+        "gcp:kms/keyRing:KeyRing",
+        f"acme-{env}-siem-keyring",
+        {"location": "europe-west1", "name": f"acme-{env}-siem", "project": project},
+    )
+    crypto_key = make(
+        "gcp:kms/cryptoKey:CryptoKey",
+        f"acme-{env}-siem-key",
+        {
+            "keyRing": key.rsplit("/cryptoKeys/", 1)[0],
+            "labels": labels,
+            "name": f"acme-{env}-siem-forwarding",
+            "purpose": "ENCRYPT_DECRYPT",
+            "rotationPeriod": "7776000s",
+        },
+    )
+    ring["protect"] = crypto_key["protect"] = env == "prod"
     return [
+        ring,
+        crypto_key,
         make(SINK, f"acme-{env}-siem-sink", sink_inputs(env)),
         make(
             TOPIC,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from preflight import check
-from tests.support.adversary import Case
+from tests.support.adversary import FAMILIES, Case
 
 HERE = Path(__file__).resolve().parent
 CASES: list[Case] = [
@@ -27,6 +27,7 @@ CASES: list[Case] = [
     for module in sorted(HERE.glob("cases_*.py"))
     for case in importlib.import_module(f"{__package__}.{module.stem}").CASES
 ]
+MINIMUM = 80
 
 
 def checked(pack_host, snapshot: dict[str, Any], tmp_path: Path, capsys) -> tuple[int, Any]:
@@ -37,6 +38,12 @@ def checked(pack_host, snapshot: dict[str, Any], tmp_path: Path, capsys) -> tupl
     capsys.readouterr()
     code = check.run(parser.parse_args(["--snapshot", str(path), "--json"]), host=pack_host)
     return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_corpus_covers_every_family_with_enough_cases():
+    assert len(CASES) >= MINIMUM, f"{len(CASES)} cases"
+    assert {case.family for case in CASES} == set(FAMILIES)
+    assert len({case.id for case in CASES}) == len(CASES), "case ids repeat"
 
 
 def test_the_unchanged_snapshot_passes(pack_host, snapshots, tmp_path, capsys):
