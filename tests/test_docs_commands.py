@@ -372,9 +372,9 @@ class Walk:
         argv = seg.argv[1:]
         if argv[:2] == ["-m", "preflight"]:
             self.preflight(line, text, argv[2:], seg, block, output)
-        elif argv[:2] == ["-m", "policies._lib.reference"]:
+        elif argv[:2] in (["-m", "policies._lib.reference"], ["-m", "preflight.declared_types"]):
             if argv[2:] not in (["--write"], ["--check"]):
-                self.fail(line, text, "policies._lib.reference takes --write or --check")
+                self.fail(line, text, f"{argv[1]} takes --write or --check")
         elif "pulumi.policy" in argv:
             self.checked.append(f"{text} (how the Pulumi CLI launches the pack: not run)")
         elif argv and argv[0].startswith("scripts/"):

@@ -738,11 +738,16 @@ ARGUMENT_CASES = [
     ),
     pf("stack too long", ["synth", "--stack", "s" * 101], PF + "stack 'sss"),
     pf("synth --all to stdout", ["synth", "--all"], PF + "synth of several stacks writes files"),
-    pf("check without target", ["check"], PF + "one of the arguments --stack --all --snapshot"),
+    pf("check without target", ["check"], PF + "say what to check: --stack NAME, --all or"),
     pf(
-        "check stack and snapshot",
+        "check stack and a missing snapshot",
         ["check", "--stack", "prod", "--snapshot", "x"],
-        PF + "argument --snapshot: not allowed with argument --stack",
+        PF + "x: cannot read it (No such file or directory)",
+    ),
+    pf(
+        "check all and snapshot",
+        ["check", "--all", "--snapshot", "x"],
+        PF + "argument --snapshot: not allowed with argument --all",
     ),
     pf(
         "check unknown stack",

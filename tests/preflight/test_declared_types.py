@@ -21,12 +21,12 @@ def test_a_new_type_in_the_program_makes_it_stale(snapshots):
     # Planted: one more type declared by a stack changes the generated text.
     planted = copy.deepcopy(snapshots["prod"])
     planted["resources"].append(
-        {**planted["resources"][-1], "type": "gcp:pubsub/subscription:Subscription"}
+        {**planted["resources"][-1], "type": "gcp:bigquery/dataset:Dataset"}
     )
     before = declared_types.render(snapshots.values())
     after = declared_types.render([*snapshots.values(), planted])
     assert before != after
-    assert '"gcp:pubsub/subscription:Subscription"' in after
+    assert '"gcp:bigquery/dataset:Dataset"' in after
     assert '"pulumi:providers:gcp"' in after
 
 

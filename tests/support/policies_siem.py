@@ -61,7 +61,7 @@ def siem(env: str, make: Make) -> list[Resource]:
     )
     topic = f"projects/{project}/topics/acme-{env}-siem-logs"
     subscription = f"projects/{project}/subscriptions/acme-{env}-siem-datadog"
-    # The forwarding's own key ring and key, protected in prod as the component declares them.
+    # The forwarding's own key ring and key, protected outside dev as the component declares them.
     ring = make(
         "gcp:kms/keyRing:KeyRing",
         f"acme-{env}-siem-keyring",
@@ -78,7 +78,7 @@ def siem(env: str, make: Make) -> list[Resource]:
             "rotationPeriod": "7776000s",
         },
     )
-    ring["protect"] = crypto_key["protect"] = env == "prod"
+    ring["protect"] = crypto_key["protect"] = env != "dev"
     return [
         ring,
         crypto_key,
