@@ -784,7 +784,16 @@ def makefile_targets() -> set[str]:
 def make_recipe(target: str) -> list[str]:
     """What ``make <target>`` runs, with the virtualenv taken as built."""
     done = subprocess.run(
-        ["make", "-n", "-o", ".venv/.synced", "-o", ".venv-checkov/bin/checkov", target],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-o",
+            ".venv/.synced",
+            "-o",
+            ".venv-checkov/bin/checkov",
+            target,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
