@@ -19,13 +19,51 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from policies._lib.config import Schema
 from policies._lib.observability import duration_minutes, rrule_parts
+from policies._lib.playbook import MAINTENANCE_WINDOWS, WEEKDAYS
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 BYDAY = {day: day[:2].upper() for day in WEEKDAYS}
 UTC_NAMES = {"UTC", "ETC/UTC", "GMT", "ETC/GMT", "UNIVERSAL", "ETC/UNIVERSAL", "ZULU", "ETC/ZULU"}
 LIMITING_RRULE_KEYS = {"FREQ", "INTERVAL", "BYDAY", "WKST", "COUNT", "UNTIL"}
 """Rule parts that can only make a weekly rule repeat less (or name the week start)."""
+
+
+def window_config(without_entry: str) -> Schema:
+    """The config both §9 window policies take: the stack's ``environment`` and the weekly
+    ``windows`` by environment (defaults from the playbook); ``without_entry`` says what an
+    environment without a window means to the policy."""
+    window = {
+        "type": "object",
+        "properties": {
+            "day": {"type": "string", "enum": list(WEEKDAYS)},
+            "start": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "end": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "timeZone": {"type": "string", "minLength": 1},
+        },
+        "required": ["day", "start", "end", "timeZone"],
+        "additionalProperties": False,
+    }
+    return {
+        "environment": {
+            "type": "string",
+            "minLength": 1,
+            "default": "prod",
+            "description": "The stack's environment; its window is looked up in windows.",
+        },
+        "windows": {
+            "type": "object",
+            "additionalProperties": window,
+            "default": {
+                env: {"day": w.day, "start": w.start, "end": w.end, "timeZone": w.time_zone}
+                for env, w in MAINTENANCE_WINDOWS.items()
+            },
+            "description": (
+                "Environment -> its weekly window (day, start, end, timeZone); an environment "
+                f"without an entry {without_entry}."
+            ),
+        },
+    }
 
 
 def zone(name: str) -> str:

@@ -28,9 +28,10 @@ from policies._lib.observability import (
     rrule_parts,
     scope_terms,
 )
-from policies._lib.playbook import MAINTENANCE_WINDOWS, WEEKDAYS
+from policies._lib.playbook import WEEKDAYS
 from policies._lib.policy import stack_policy, types
 from policies._lib.props import as_list, get, is_missing
+from policies._lib.windows import BYDAY, UTC_NAMES, window_config
 
 META = Meta(
     id="CP-ALR-005",
@@ -53,46 +54,13 @@ META = Meta(
     ),
 )
 
-_WINDOW_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "day": {"type": "string", "enum": list(WEEKDAYS)},
-        "start": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-        "end": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-        "timeZone": {"type": "string", "minLength": 1},
-    },
-    "required": ["day", "start", "end", "timeZone"],
-    "additionalProperties": False,
-}
+CONFIG: Schema = window_config("needs no downtime")
 
-CONFIG: Schema = {
-    "environment": {
-        "type": "string",
-        "minLength": 1,
-        "default": "prod",
-        "description": "The stack's environment; its window is looked up in windows.",
-    },
-    "windows": {
-        "type": "object",
-        "additionalProperties": _WINDOW_SCHEMA,
-        "default": {
-            env: {"day": w.day, "start": w.start, "end": w.end, "timeZone": w.time_zone}
-            for env, w in MAINTENANCE_WINDOWS.items()
-        },
-        "description": (
-            "Environment -> its weekly window (day, start, end, timeZone); an environment "
-            "without an entry needs no downtime."
-        ),
-    },
-}
-
-_BYDAY = {day: day[:2].upper() for day in WEEKDAYS}
-_UTC = {"UTC", "ETC/UTC", "GMT", "ETC/GMT", "UNIVERSAL", "ETC/UNIVERSAL", "ZULU", "ETC/ZULU"}
 _RRULE_KEYS = {"FREQ", "INTERVAL", "BYDAY", "WKST"}
 
 
 def _zone(name: str) -> str:
-    return "UTC" if name.upper() in _UTC else name
+    return "UTC" if name.upper() in UTC_NAMES else name
 
 
 def _minutes(clock: str) -> int:
@@ -111,7 +79,7 @@ def _recurrence(recurrence: Any, window: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     rrule = get(recurrence, "rrule")
     parts = rrule_parts(str(rrule)) if not is_missing(rrule) else {}
-    byday = _BYDAY[window["day"]]
+    byday = BYDAY[window["day"]]
     if (
         parts.get("FREQ") != "WEEKLY"
         or parts.get("INTERVAL", "1") != "1"
@@ -169,7 +137,7 @@ def _downtime(downtime: PolicyResource, env: str, window: Mapping[str, Any]) -> 
     if not recurrences:
         problems.append(
             f"recurringSchedule has no recurrences: add FREQ=WEEKLY;BYDAY="
-            f"{_BYDAY[window['day']]} at {window['start']}"
+            f"{BYDAY[window['day']]} at {window['start']}"
         )
     by_recurrence = [_recurrence(r, window) for r in recurrences]
     if not any(not p for p in by_recurrence):

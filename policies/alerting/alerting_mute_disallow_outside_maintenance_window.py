@@ -31,7 +31,6 @@ from policies._lib.config import Schema
 from policies._lib.meta import Meta
 from policies._lib.observability import DATADOG_DOWNTIME_SCHEDULE, scope_terms
 from policies._lib.paging import DATADOG_DOWNTIME, PAGERDUTY_MAINTENANCE_WINDOW
-from policies._lib.playbook import MAINTENANCE_WINDOWS, WEEKDAYS
 from policies._lib.policy import stack_policy, types
 from policies._lib.props import as_list, get, is_missing, number
 from policies._lib.windows import (
@@ -39,6 +38,7 @@ from policies._lib.windows import (
     correction_problem,
     recurrence_problem,
     span_problem,
+    window_config,
     zone,
 )
 
@@ -63,38 +63,7 @@ META = Meta(
     ),
 )
 
-_WINDOW_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "day": {"type": "string", "enum": list(WEEKDAYS)},
-        "start": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-        "end": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-        "timeZone": {"type": "string", "minLength": 1},
-    },
-    "required": ["day", "start", "end", "timeZone"],
-    "additionalProperties": False,
-}
-
-CONFIG: Schema = {
-    "environment": {
-        "type": "string",
-        "minLength": 1,
-        "default": "prod",
-        "description": "The stack's environment; its window is looked up in windows.",
-    },
-    "windows": {
-        "type": "object",
-        "additionalProperties": _WINDOW_SCHEMA,
-        "default": {
-            env: {"day": w.day, "start": w.start, "end": w.end, "timeZone": w.time_zone}
-            for env, w in MAINTENANCE_WINDOWS.items()
-        },
-        "description": (
-            "Environment -> its weekly window (day, start, end, timeZone); an environment "
-            "without an entry may mute nothing."
-        ),
-    },
-}
+CONFIG: Schema = window_config("may mute nothing")
 
 DATADOG_SLO_CORRECTION = "datadog:index/sloCorrection:SloCorrection"
 _OR = re.compile(r"\bOR\b", re.IGNORECASE)
