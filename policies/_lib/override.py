@@ -8,6 +8,20 @@ from datetime import date
 from typing import Any
 
 
+def override_schema(description: str) -> dict[str, Any]:
+    """The config property of an emergency override: a reason and the last day it applies."""
+    return {
+        "type": "object",
+        "properties": {
+            "reason": {"type": "string"},
+            "until": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        },
+        "additionalProperties": False,
+        "default": {},
+        "description": description,
+    }
+
+
 def override_problem(
     override: Mapping[str, Any], today: date, *, no_reason: str, latest: date, too_late: str
 ) -> str | None:

@@ -24,7 +24,7 @@ from pulumi_policy import PolicyResource
 from policies._lib import engine_log
 from policies._lib.config import Schema
 from policies._lib.meta import Meta
-from policies._lib.override import override_problem
+from policies._lib.override import override_problem, override_schema
 from policies._lib.playbook import FREEZE_QUARTERS, FREEZE_WEEKS
 from policies._lib.policy import stack_policy
 from policies._lib.quarters import WEEKS_PER_QUARTER, Freeze, freeze_at, parse_now
@@ -77,19 +77,10 @@ CONFIG: Schema = {
         "default": list(FREEZE_QUARTERS),
         "description": "Quarters whose freeze weeks are frozen ([4]: only the year's last).",
     },
-    "override": {
-        "type": "object",
-        "properties": {
-            "reason": {"type": "string"},
-            "until": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-        },
-        "additionalProperties": False,
-        "default": {},
-        "description": (
-            "Lets changes through during the freeze: why (a critical fix), and the last day "
-            "(UTC, inclusive, within the current freeze) it applies."
-        ),
-    },
+    "override": override_schema(
+        "Lets changes through during the freeze: why (a critical fix), and the last day "
+        "(UTC, inclusive, within the current freeze) it applies."
+    ),
 }
 
 

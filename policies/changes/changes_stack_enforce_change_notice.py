@@ -30,7 +30,7 @@ from pulumi_policy import PolicyResource
 from policies._lib import engine_log
 from policies._lib.config import Schema
 from policies._lib.meta import Meta
-from policies._lib.override import override_problem
+from policies._lib.override import override_problem, override_schema
 from policies._lib.playbook import CHANGE_NOTICE_HOURS, CHANGE_NOTICE_MAX_AGE_DAYS
 from policies._lib.policy import stack_policy
 from policies._lib.quarters import parse_now
@@ -100,20 +100,11 @@ CONFIG: Schema = {
             "(RFC 3339) and its file (written by scripts/change_notice.py policy-config)."
         ),
     },
-    "override": {
-        "type": "object",
-        "properties": {
-            "reason": {"type": "string"},
-            "until": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-        },
-        "additionalProperties": False,
-        "default": {},
-        "description": (
-            "Emergency: lets a high-impact change through without the 48 hours: why (an "
-            f"incident), and the last day (UTC, inclusive, at most {CHANGE_NOTICE_MAX_AGE_DAYS} "
-            "days ahead) it applies."
-        ),
-    },
+    "override": override_schema(
+        "Emergency: lets a high-impact change through without the 48 hours: why (an "
+        f"incident), and the last day (UTC, inclusive, at most {CHANGE_NOTICE_MAX_AGE_DAYS} "
+        "days ahead) it applies."
+    ),
 }
 
 
