@@ -80,11 +80,13 @@ def settings(given: Mapping[str, Any] | None, schema: Schema) -> dict[str, Any]:
     The engine already fills defaults in (it reconciles the config file against the schema),
     but a pack must not depend on that, so defaults are applied here as well.
     """
+    given = given or {}
     result = {
-        key: copy.deepcopy(spec["default"]) for key, spec in schema.items() if "default" in spec
+        key: copy.deepcopy(spec["default"])
+        for key, spec in schema.items()
+        if "default" in spec and key not in given
     }
-    for key, value in (given or {}).items():
-        result[key] = value
+    result.update(given)
     return result
 
 
