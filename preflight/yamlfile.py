@@ -9,6 +9,7 @@ an exponentially large document from a small one), and nested no deeper than any
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,15 @@ _BOOLEANS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
 _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _StrictLoader.construct_strict_bool)
 
 
+_PARSED: dict[bytes, dict[str, Any]] = {}
+"""Documents already parsed in this process, by their bytes: one run reads each stack file
+several times (input checks before any work, then the program's config), and PyYAML's pure
+Python loader costs a few tenths of a second per read of these files. Only successes are kept,
+and every caller gets its own copy."""
+_CACHED_FILES = 32
+_CACHED_BYTES = 1 << 20
+
+
 def load_mapping(path: Path) -> dict[str, Any]:
     """The YAML mapping in ``path`` (an empty file is an empty mapping), or a ``UsageError``."""
     name = path.name
@@ -92,6 +102,8 @@ def load_mapping(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: is a directory, not a YAML file") from None
     except OSError as err:
         raise UsageError(f"{path}: cannot read it ({err.strerror})") from None
+    if data in _PARSED:
+        return copy.deepcopy(_PARSED[data])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -115,4 +127,8 @@ def load_mapping(path: Path) -> dict[str, Any]:
             f"{name}: the top level must be a mapping (`key: value` lines), "
             f"not a {type(doc).__name__}"
         )
+    if len(data) <= _CACHED_BYTES:
+        if len(_PARSED) >= _CACHED_FILES:
+            _PARSED.clear()
+        _PARSED[data] = copy.deepcopy(doc)
     return doc

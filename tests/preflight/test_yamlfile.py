@@ -111,3 +111,19 @@ def test_commands_stop_with_one_line(capsys, tmp_path, manifest, stack_file, exp
     assert "Traceback" not in captured.err
     [line] = [line for line in captured.err.splitlines() if "error" in line]
     assert line.endswith(expected), line
+
+
+def test_a_file_read_again_is_an_equal_copy_and_a_changed_file_is_read_anew(tmp_path) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  cp:alerts:\n    threshold: 40\n")
+    first = load_mapping(path)
+    first["config"]["cp:alerts"]["threshold"] = 1  # a caller changing its copy
+    second = load_mapping(path)
+    assert second == {"config": {"cp:alerts": {"threshold": 40}}}
+    second["config"]["cp:alerts"]["threshold"] = 2  # and a caller changing a cached read
+    assert load_mapping(path) == {"config": {"cp:alerts": {"threshold": 40}}}
+    path.write_text("config:\n  cp:alerts:\n    threshold: 41\n")
+    assert load_mapping(path) == {"config": {"cp:alerts": {"threshold": 41}}}
+    path.write_text("config:\n  cp:x: 1\n  cp:x: 2\n")
+    with pytest.raises(UsageError, match="sets 'cp:x' twice"):
+        load_mapping(path)
