@@ -428,7 +428,8 @@ def run(args: argparse.Namespace, stacks: list[str], host: PolicyPackHost | None
         try:
             if args.diff:  # before the pack's gRPC threads exist: the base runs in a subprocess
                 base = preview_diff.load_base(args.base or "HEAD", stacks, Path(args.project))
-            host.start()  # the pack boots while the program runs
+            # the pack boots while the program runs, in the mode of the snapshots to come
+            host.use_mode(dry_run=args.mode == "preview").start()
             key = base.key.encode() if base is not None and base.key else None
             snapshots = synth.synthesize(
                 stacks, args.project, fingerprint_key=key, progress=progress, mode=args.mode

@@ -29,7 +29,9 @@ def policy_runner() -> Iterator[PolicyRunner]:
     """
     from preflight import check  # the pack's gRPC stack loads only when policies are compared
 
-    with check.PolicyPackHost(check.PACK_DIR, project=check.PROJECT) as host:
+    # The compared snapshots are updates (synth's default mode): the pack starts as one.
+    host = check.PolicyPackHost(check.PACK_DIR, project=check.PROJECT).use_mode(dry_run=False)
+    with host:
 
         def run(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
             stack = str(snapshot.get("stack") or "")

@@ -574,8 +574,14 @@ class FakeHost:
     entered: ClassVar[int] = 0
     analyzed: ClassVar[list[tuple[str, str, str]]] = []
 
+    modes: ClassVar[list[bool]] = []
+
     def __init__(self, pack_dir: Path, *, project: str) -> None:
         assert (pack_dir, project) == (Path("/pack"), "controlplane")
+
+    def use_mode(self, *, dry_run: bool) -> FakeHost:
+        FakeHost.modes.append(dry_run)
+        return self
 
     def __enter__(self) -> FakeHost:
         FakeHost.entered += 1
@@ -601,14 +607,15 @@ def test_policy_runner_drives_preflight_check_with_one_pack_process(
     monkeypatch.setattr(check, "check_snapshot", fake_check_snapshot)
     monkeypatch.setattr(check, "PACK_DIR", Path("/pack"))
     monkeypatch.setattr(check, "CONFIG_DIR", tmp_path)
-    FakeHost.entered, FakeHost.analyzed = 0, []
+    FakeHost.entered, FakeHost.analyzed, FakeHost.modes = 0, [], []
     base, head = base_and_head()
     d = diff.diff_snapshots("prod", base, head)
     qa = diff.diff_snapshots("qa", None, snapshot("qa", []))
     with policy_runner() as runner:
         compare_policies(d, runner, base, head)
         compare_policies(qa, runner, None, snapshot("qa", []))
-    assert FakeHost.entered == 1
+    # started once, as an update: the compared snapshots are synthesized as updates
+    assert (FakeHost.entered, FakeHost.modes) == (1, [False])
     assert FakeHost.analyzed == [
         ("prod", "stack prod", str(tmp_path / "prod.json")),
         ("prod", "stack prod", str(tmp_path / "prod.json")),

@@ -139,6 +139,31 @@ def test_compliant_stack_passes_with_the_pack_line(capsys, monkeypatch, host, sn
     assert "preflight: checking prod with policies/config/prod.json" in err
 
 
+@pytest.mark.parametrize("mode", ["update", "preview"])
+def test_the_pack_starts_once_in_the_mode_of_the_snapshots(
+    capsys, monkeypatch, snapshots, preview_snapshots, mode
+) -> None:
+    # The pack boots while the program runs; started in the other mode it would be stopped
+    # and started again for the first snapshot (PULUMI_DRY_RUN is read once, as it starts).
+    starts: list[bool] = []
+    real_start = PolicyPackHost.start
+
+    def start(self: PolicyPackHost) -> PolicyPackHost:
+        if not self.started:
+            starts.append(self.dry_run)
+        return real_start(self)
+
+    monkeypatch.setattr(PolicyPackHost, "start", start)
+    chosen = preview_snapshots if mode == "preview" else snapshots
+    monkeypatch.setattr(
+        synth, "synthesize", lambda stacks, *_, **__: {s: chosen[s] for s in stacks}
+    )
+    args = parse("--stack", "dev", "--mode", mode)
+    code = preview.run(args, _stacks(args))
+    capsys.readouterr()
+    assert (code, starts) == (0, [mode == "preview"])
+
+
 def test_mandatory_violation_fails_the_preview_and_is_printed(capsys, monkeypatch, host) -> None:
     code, out, err = preview_of(capsys, monkeypatch, host, {"prod": planted()}, "-s", "prod")
     assert code == 1
