@@ -10,13 +10,14 @@ time and for CPU time (user + system of the process and its children, the policy
 included). Ratios only, no seconds: they compare across machines. Target: a wall ratio of at
 most 1.3.
 
-Last measured (2 shared cores under heavy load, 5 alternating pairs, medians): wall 1.56
-(0.92-1.88), CPU 1.69 (1.29-1.80): the target is not reached. A profile of one run puts most of
-the time in the synthesis, and most of that in importing the provider SDK modules the program
-uses (``import pulumi_gcp`` in the floor is lazy and loads none of them; each module's classes
-pay for pulumi's getter decorators and typing's forward references); the policy analysis of the
-three stacks is about 4% of the run, the pack starts in parallel with the synthesis (its CPU
-counts in the CPU ratio). Loading every subcommand's module at startup (about 2 s here) is gone.
+Last measured (2 cores, otherwise idle, 5 alternating pairs, medians): wall 1.00 (0.93-1.08),
+CPU 1.08 (1.01-1.16), from 2.03 (1.77-2.22), mostly through three changes: the collector's thresholds for a
+batch run and a frozen heap at exit (``preflight.cli.run_command``; the shutdown collections alone
+took about 3 s), the pack started in the mode of the snapshots (it was started as a preview and
+restarted for the update snapshots), and the pack's resources decoded once per analysis
+(``policies/_lib/decode_once.py``). Most of the remaining time is the floor's own: importing
+``pulumi_datadog`` (its ``_inputs`` module alone is about 3.5 s), then the provider modules the
+program uses, the three syntheses and the analyses.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from preflight.cli import (
     output_dir,
     parser_class,
     progress,
+    run_command,
     stack_ref,
 )
 from preflight.snapshot import MODES
@@ -168,4 +169,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

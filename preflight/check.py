@@ -378,4 +378,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from preflight.cli import run_command
+
+    run_command(main)

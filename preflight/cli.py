@@ -8,10 +8,12 @@ commands default to.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,3 +195,28 @@ def stack_ref(value: str, project: str | None = None) -> StackRef:
     if named is not None and project is not None and named != project:
         raise UsageError(f"stack {value!r} names project {named!r}, but this is {project!r}")
     return StackRef(stack=stack, owner=owner, project=named)
+
+
+BATCH_GC_THRESHOLDS = (10_000, 50, 100)
+"""The collector's thresholds for one command's run (CPython's defaults are 700, 10, 10).
+
+A run imports the provider SDKs (tens of thousands of classes) and builds every resource of each
+stack, objects that live until the run ends; with the defaults the collector traverses them again
+and again, a quarter of ``preview --all`` here (``gc.callbacks``: 2.95 s of 10.07 s). Collections
+still run, a hundred times less often in the oldest generation; the peak memory of
+``preview --all`` stays within 2% (ru_maxrss 324 MB against 319 MB)."""
+
+
+def run_command(main: Callable[[], int]) -> NoReturn:
+    """Run a command's ``main`` as the whole process: ``python -m preflight ...``.
+
+    Sets ``BATCH_GC_THRESHOLDS`` first. At the end every object still alive is frozen
+    (``gc.freeze``) before the exit: the interpreter's shutdown collections would otherwise
+    traverse the whole heap again, about 3 s after ``preview --all`` has printed its last line
+    here, against 0.1 s frozen. Output is flushed and ``atexit`` handlers run as usual. Only the
+    entry points call this; tests and other importers keep the interpreter's defaults.
+    """
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+    code = main()
+    gc.freeze()
+    sys.exit(code)
