@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Before anything starts gRPC: see preflight/__init__.py (children of this process must not
+# inherit gRPC's fork handlers while the session's policy pack is being called).
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
 from pathlib import Path
 from typing import Any
 
