@@ -10,11 +10,11 @@ time and for CPU time (user + system of the process and its children, the policy
 included). Ratios only, no seconds: they compare across machines. Target: a wall ratio of at
 most 1.3.
 
-Last measured (2 cores, otherwise idle, 5 alternating pairs, medians): wall 1.00 (0.93-1.08),
-CPU 1.08 (1.01-1.16), from 2.03 (1.77-2.22), mostly through three changes: the collector's thresholds for a
-batch run and a frozen heap at exit (``preflight.cli.run_command``; the shutdown collections alone
-took about 3 s), the pack started in the mode of the snapshots (it was started as a preview and
-restarted for the update snapshots), and the pack's resources decoded once per analysis
+Last measured (2 cores, otherwise idle, 5 alternating pairs, medians): wall 1.00 (0.93-1.08), CPU
+1.08 (1.01-1.16), from 2.03 (1.77-2.22), mostly through three changes: the collector's thresholds
+for a batch run and a frozen heap at exit (``preflight.cli.run_command``; the shutdown collections
+alone took about 3 s), the pack started in the mode of the snapshots (it was started as a preview
+and restarted for the update snapshots), and the pack's resources decoded once per analysis
 (``policies/_lib/decode_once.py``). Most of the remaining time is the floor's own: importing
 ``pulumi_datadog`` (its ``_inputs`` module alone is about 3.5 s), then the provider modules the
 program uses, the three syntheses and the analyses.
