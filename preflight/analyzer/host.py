@@ -391,13 +391,24 @@ class PolicyPackHost:
         # Every Analyze request is sent before the first answer is awaited: the pack's server
         # answers them on its worker threads, so the round trips overlap instead of adding up.
         # Results and log lines are then taken in resource order, as a sequential run gives them.
-        pending = [
-            (resource, self._send("Analyze", marshaller.analyze_request(resource)))
-            for resource in resources
-        ]
-        for resource, answer in pending:
-            # The engine reports a resource's diagnostics against that resource's URN.
-            collect(self._receive("Analyze", answer), resource["urn"])
+        pending: list[tuple[dict[str, Any], Any]] = []
+        try:
+            for resource in resources:
+                pending.append(
+                    (resource, self._send("Analyze", marshaller.analyze_request(resource)))
+                )
+            for resource, answer in pending:
+                # The engine reports a resource's diagnostics against that resource's URN.
+                collect(self._receive("Analyze", answer), resource["urn"])
+        except BaseException:
+            # The calls after a failed one are still queued or running in the pack: left there,
+            # they would run on into this host's next analysis (preflight diff goes on to the
+            # next stack) and their log lines would be read as its own. Cancel them and stop
+            # the pack; the next analysis starts a fresh one, as a sequential run would find it.
+            for _, answer in pending:
+                answer.cancel()
+            self.close()
+            raise
         order = {str(resource["urn"]): index for index, resource in enumerate(resources)}
         logs = sorted(engine.servicer.take_logs(), key=lambda log: order.get(log.urn, len(order)))
         collect(self._call("AnalyzeStack", marshaller.stack_request()), None)

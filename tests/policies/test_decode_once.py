@@ -22,8 +22,7 @@ from policies._lib.registry import PACK_NAME, collect
 from preflight.analyzer.config import load_policy_pack_config, reconcile, to_proto
 from preflight.analyzer.snapshot import Marshaller
 from preflight.snapshot import DRY_RUN_KEY, validate
-from tests.policies.adversary.test_adversary import CASES
-from tests.support.adversary import FAMILIES
+from tests.support.adversary import FAMILIES, all_cases
 from tests.support.policies import PACK_DIR
 
 Answer = list[tuple[str, ...]]
@@ -72,7 +71,7 @@ def variants(snapshots: dict[str, Any], preview_snapshots: dict[str, Any]) -> li
     chosen = [("prod", snapshots["prod"]), ("dev", snapshots["dev"])]
     chosen.append(("prod preview", preview_snapshots["prod"]))
     for family in FAMILIES:
-        case = next(case for case in CASES if case.family == family)
+        case = next(case for case in all_cases() if case.family == family)
         changed = copy.deepcopy(snapshots["prod"])
         case.change(changed)
         chosen.append((case.id, changed))

@@ -13,9 +13,11 @@ here make the edits read like what an attacker would type.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Snapshot = dict[str, Any]
@@ -107,3 +109,15 @@ def _parent_chain(snapshot: Snapshot, parent_urn: str) -> str:
 def labels_of(resource: Resource) -> dict[str, str]:
     """A copy of the resource's labels (empty when it has none)."""
     return dict(resource["inputs"].get("labels") or {})
+
+
+CASES_DIR = Path(__file__).resolve().parent.parent / "policies" / "adversary"
+
+
+def all_cases() -> list[Case]:
+    """Every case of the corpus, from each ``cases_<family>.py`` in ``CASES_DIR``."""
+    return [
+        case
+        for module in sorted(CASES_DIR.glob("cases_*.py"))
+        for case in importlib.import_module(f"tests.policies.adversary.{module.stem}").CASES
+    ]

@@ -11,7 +11,6 @@ change's doing.
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,9 @@ from typing import Any
 import pytest
 
 from preflight import check
-from tests.support.adversary import FAMILIES, Case
+from tests.support.adversary import FAMILIES, Case, all_cases
 
-HERE = Path(__file__).resolve().parent
-CASES: list[Case] = [
-    case
-    for module in sorted(HERE.glob("cases_*.py"))
-    for case in importlib.import_module(f"{__package__}.{module.stem}").CASES
-]
+CASES: list[Case] = all_cases()
 MINIMUM = 80
 
 
