@@ -18,8 +18,9 @@ check takes; the Pulumi CLI pays it as ``preflight check`` does, since both run 
   the next one sees;
 - the cache is emptied when an ``AnalyzeStack`` ends and when the stack or the config changes, so a
   pack process that serves several stacks never mixes them;
-- everything else (``Remediate`` with its secret-preserving proxies, provider properties, the
-  policy config in ``Configure``) keeps the runtime's own path.
+- a resource's provider properties, decoded in the same calls, are shared the same way;
+- everything else (``Remediate`` with its secret-preserving proxies, the policy config in
+  ``Configure``) keeps the runtime's own path.
 
 It replaces three names in ``pulumi_policy.policy`` and wraps four servicer methods. When the
 runtime is not the version read here, or lacks one of them, ``install()`` changes nothing and says
