@@ -69,6 +69,8 @@ class SecurityEscalation(pulumi.ComponentResource):
     service: pagerduty.Service
     datadog_service_name: str
     """``@pagerduty-<name>`` pages the security route."""
+    service_object: datadog.pagerduty.ServiceObject
+    """Datadog's PagerDuty service object of the route (makes the handle valid)."""
     monitors: dict[str, datadog.Monitor]
     """The two security monitors keyed by their ``alert:`` tag."""
 
@@ -146,7 +148,7 @@ class SecurityEscalation(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["integrationKey"]),
         )
         integration_key: pulumi.Output[str] = pulumi.Output.secret(integration.integration_key)
-        service_object = datadog.pagerduty.ServiceObject(
+        self.service_object = service_object = datadog.pagerduty.ServiceObject(
             f"{name}-datadog-service",
             service_name=self.datadog_service_name,
             service_key=integration_key,

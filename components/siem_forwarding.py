@@ -40,7 +40,7 @@ import pulumi_gcp as gcp
 
 from components.cmek import crypto_key, grant_key
 from components.secret_vault import SecretBinding
-from config.siem import SiemSpec
+from config.siem import SiemAlertsSpec, SiemSpec
 from controlplane.naming import DAY_SECONDS, Naming
 
 COMPONENT = "siem"
@@ -115,6 +115,18 @@ class SiemForwarding(pulumi.ComponentResource):
     subscription: str
     """Full name of the pull subscription the job reads."""
 
+    subscription_id: str
+    """Short id of that subscription (the ``subscription_id`` tag of its Datadog metrics)."""
+
+    dead_letter_subscription_id: str
+    """Short id of the dead-letter hold subscription."""
+
+    project: str
+    """GCP project of the topics and subscriptions."""
+
+    alerts: SiemAlertsSpec
+    """``siem.alerts``: thresholds of the health monitors (:mod:`components.siem_health`)."""
+
     job_name: str
     """Name of the Dataflow job."""
 
@@ -148,6 +160,10 @@ class SiemForwarding(pulumi.ComponentResource):
         self.topic = f"projects/{project}/topics/{topic_id}"
         self.dead_letter_topic = f"projects/{project}/topics/{dead_letter_id}"
         self.subscription = f"projects/{project}/subscriptions/{subscription_id}"
+        self.subscription_id = subscription_id
+        self.project = project
+        self.alerts = spec.alerts
+        self.dead_letter_subscription_id = dead_letter_id
         storage = gcp.pubsub.TopicMessageStoragePolicyArgs(
             allowed_persistence_regions=[args.region]
         )

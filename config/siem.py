@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.base import Model, Problem
 from config.common import CmekSpec
@@ -80,6 +80,47 @@ class DataflowSpec(Model):
     )
 
 
+class SiemAlertsSpec(Model):
+    """The two health monitors of SIEM forwarding: a stalled job and refused logs.
+
+    The playbook names no number ("Forward to SIEM for anomaly detection"): these defaults are
+    the program's own. Datadog's Google Cloud integration collects the Pub/Sub metrics every
+    few minutes, hence windows of at least 10 minutes.
+    """
+
+    backlog_age_minutes: int = Field(
+        default=30,
+        ge=10,
+        le=24 * 60,
+        description="Age of the forwarding subscription's oldest unacknowledged message above "
+        "which the job counts as stalled (own default; the playbook names none).",
+    )
+    backlog_window_minutes: int = Field(
+        default=15,
+        ge=10,
+        le=60,
+        description="Window over which the oldest unacknowledged message stays above "
+        "`backlogAgeMinutes` before the stall alert fires.",
+    )
+    dead_letter_window_minutes: int = Field(
+        default=10,
+        ge=10,
+        le=60,
+        description="Window in which any undelivered message on the dead-letter subscription "
+        "fires the refused-logs alert.",
+    )
+
+    @model_validator(mode="after")
+    def _window_within_age(self) -> SiemAlertsSpec:
+        if self.backlog_window_minutes > self.backlog_age_minutes:
+            raise ValueError(
+                f"backlogWindowMinutes ({self.backlog_window_minutes}) at most "
+                f"backlogAgeMinutes ({self.backlog_age_minutes}): a longer window waits past "
+                "the age it alerts on; shorten the window or raise the age"
+            )
+        return self
+
+
 class SiemSpec(Model):
     """Playbook §4: the logs an environment forwards to the SIEM (Datadog) and how."""
 
@@ -127,6 +168,10 @@ class SiemSpec(Model):
     )
     dataflow: DataflowSpec = Field(
         default_factory=DataflowSpec, description="The Dataflow job that sends to Datadog."
+    )
+    alerts: SiemAlertsSpec = Field(
+        default_factory=SiemAlertsSpec,
+        description="Thresholds and windows of the SIEM forwarding health monitors.",
     )
     cmek: CmekSpec = Field(
         default_factory=lambda: CmekSpec(enabled=True),

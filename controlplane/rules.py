@@ -210,7 +210,7 @@ RULES: tuple[Rule, ...] = (
         4,
         "Forward to SIEM for anomaly detection",
         config=("siem", "secrets"),
-        declared_by=("components/siem_forwarding.py",),
+        declared_by=("components/siem_forwarding.py", "components/siem_health.py"),
         enforced_by=("audit-sink-missing-siem-forwarding",),
     ),
     Rule(

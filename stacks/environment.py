@@ -19,6 +19,7 @@ from components.secret_vault import SecretVault, SecretVaultArgs
 from components.security_escalation import SecurityEscalation, SecurityEscalationArgs
 from components.severity_response import SeverityResponse, SeverityResponseArgs
 from components.siem_forwarding import SiemForwarding, SiemForwardingArgs
+from components.siem_health import SecurityRoute, SiemHealth, SiemHealthArgs
 from components.slos import Slos, SlosArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.synthetics import Synthetics, SyntheticsArgs
@@ -146,6 +147,7 @@ def build_runtime(cfg: StackConfig, supabase: SupabaseProject, protect: bool) ->
         "logArchiveBucket": logs.archive_bucket,
         "siemTopic": siem.topic if siem is not None else None,
         "siemJob": siem.job_name if siem is not None else None,
+        "siemForwarding": siem,
         "containment": cfg.containment,
         "syntheticsLocation": runner.location_id if runner is not None else None,
     }
@@ -157,8 +159,10 @@ def build_observability(
     dd_service: str,
     agent_url: pulumi.Input[str] | None,
     private_location: pulumi.Input[str] | None = None,
+    siem: SiemForwarding | None = None,
 ) -> dict[str, Any]:
-    """PagerDuty on-call, Datadog monitors, SLOs, synthetics, scorecard and downtimes.
+    """PagerDuty on-call, Datadog monitors, SLOs, synthetics, scorecard and downtimes, and the
+    health monitors of ``siem`` when the environment forwards to the SIEM.
 
     ``dd_service`` is the agent's Datadog service name: a plain string, so queries, tags and
     messages stay readable by the policy pack at preview time.
@@ -171,6 +175,7 @@ def build_observability(
         else OnCallArgs(naming=naming, config=sections.oncall, priorities=security_cfg.priorities),
     )
     security: dict[str, Any] = {}
+    security_route: SecurityRoute | None = None
     if security_cfg is not None:
         commander = on_call.schedules["incidentCommander"].id
         route = SecurityEscalation(
@@ -192,6 +197,11 @@ def build_observability(
                 services=[on_call.service.id, route.service.id],
             ),
         )
+        security_route = SecurityRoute(
+            service_name=route.datadog_service_name,
+            security_lead=security_cfg.contacts.security_lead,
+            notify_after=[route.service_object],
+        )
         security = {
             "securityEscalationPolicyId": route.escalation_policy.id,
             "securityMonitorIds": {key: m.id for key, m in route.monitors.items()},
@@ -201,6 +211,23 @@ def build_observability(
         pagerduty_service_name=on_call.datadog_service_name,
         notify_after=[on_call.service_object],
     )
+    siem_health: dict[str, Any] = {}
+    if siem is not None:
+        health = SiemHealth(
+            naming.physical("siemhealth"),
+            SiemHealthArgs(
+                naming=naming,
+                project=siem.project,
+                subscription_id=siem.subscription_id,
+                dead_letter_subscription_id=siem.dead_letter_subscription_id,
+                spec=siem.alerts,
+                monitoring=sections.monitoring,
+                service=dd_service,
+                alerts=alerts,
+                security=security_route,
+            ),
+        )
+        siem_health = {"siemMonitorIds": {key: m.id for key, m in health.monitors.items()}}
     monitoring = Monitoring(
         naming.physical("monitoring"),
         MonitoringArgs(
@@ -246,6 +273,7 @@ def build_observability(
         "sloIds": slos.slo_ids,
         "scorecardUrl": scorecard.dashboard.url,
         **security,
+        **siem_health,
     }
 
 
@@ -275,6 +303,7 @@ def build_environment(cfg: StackConfig) -> dict[str, Any]:
         dd_service=agent.env.get("DD_SERVICE", "agent") if agent is not None else "agent",
         agent_url=runtime["serviceUrls"].get("agent"),
         private_location=runtime.pop("syntheticsLocation"),
+        siem=runtime.pop("siemForwarding"),
     )
     return {
         **runtime,

@@ -113,8 +113,15 @@ def test_security_alerts_page_only_the_security_route(snapshots, stack) -> None:
     assert resources[integration_urn]["propertyDependencies"]["service"] == [service["urn"]]
 
     monitors = security_monitors(snapshot)
-    assert sorted(monitors) == ["safeguard-overrides", "unauthorized-actions"]
-    for monitor in monitors.values():
+    # The SIEM forwarding health monitors (docs/siem.md) page the same route, with their runbook.
+    assert sorted(monitors) == [
+        "safeguard-overrides",
+        "siem-dead-letters",
+        "siem-forwarding-stalled",
+        "unauthorized-actions",
+    ]
+    runbook = {"siem-dead-letters": "siem-forwarding", "siem-forwarding-stalled": "siem-forwarding"}
+    for alert, monitor in monitors.items():
         urn = monitor["urn"]
         assert notified(monitor) == [
             f"@pagerduty-acme-{stack}-security-service",
@@ -125,7 +132,7 @@ def test_security_alerts_page_only_the_security_route(snapshots, stack) -> None:
         assert tag_value(monitor, "sev") == "sev1", urn
         assert tag_value(monitor, "env") == stack, urn
         assert re.search(
-            r"^Runbook: \S*docs/runbooks/security-escalation\.md$",
+            rf"^Runbook: \S*docs/runbooks/{runbook.get(alert, 'security-escalation')}\.md$",
             monitor["inputs"]["message"],
             re.M,
         ), urn
