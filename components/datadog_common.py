@@ -18,7 +18,7 @@ import pulumi_datadog as datadog
 
 from config.routing import PAGERDUTY, RoutingSection
 from controlplane.naming import Naming
-from controlplane.playbook import SEVERITIES, Severity, datadog_priority
+from controlplane.playbook import SECURITY_SEV, SEV_LEVELS, SEVERITIES, Severity, datadog_priority
 
 PRIORITY: dict[Severity, str] = {severity: datadog_priority(severity) for severity in SEVERITIES}
 """Datadog monitor priority (P1 most urgent) per severity, from its playbook §5 level
@@ -153,3 +153,58 @@ class AlertRouting:
             opts=self.options(parent),
             **definition,
         )
+
+
+def security_monitor(
+    logical_name: str,
+    *,
+    naming: Naming,
+    service: str,
+    team: str,
+    pagerduty_service_name: str,
+    security_lead: str,
+    runbook: str,
+    alert: str,
+    title: str,
+    summary: str,
+    opts: pulumi.ResourceOptions,
+    **definition: Any,
+) -> datadog.Monitor:
+    """A critical ``query alert`` monitor on the security route: it pages the security PagerDuty
+    service and the Security Lead, at the security SEV's priority, tagged ``route:security`` and
+    ``sev:<level>`` (:mod:`components.security_escalation`). ``opts`` gives its parent and must
+    make it wait for the route's Datadog service object, which makes the ``@pagerduty-`` handle
+    valid."""
+    sev = SEV_LEVELS[SECURITY_SEV]
+    handles = [f"@pagerduty-{pagerduty_service_name}", f"@{security_lead}"]
+    message = "\n".join(
+        [
+            summary,
+            "",
+            f"Runbook: {runbook}",
+            f"Severity: critical, {sev.level} (routing: security escalation, Security Lead "
+            "first, then Incident Commander)",
+            "",
+            f"Notify: {' '.join(handles)}",
+        ]
+    )
+    return datadog.Monitor(
+        logical_name,
+        name=monitor_name("critical", title, naming),
+        message=message,
+        priority=str(sev.datadog_priority),
+        renotify_interval=30,
+        tags=naming.tags(
+            severity="critical",
+            service=service,
+            team=team,
+            alert=alert,
+            route="security",
+            sev=sev.level.lower(),
+        ),
+        type="query alert",
+        require_full_window=False,
+        include_tags=True,
+        opts=opts,
+        **definition,
+    )

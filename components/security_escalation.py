@@ -25,7 +25,7 @@ import pulumi
 import pulumi_datadog as datadog
 import pulumi_pagerduty as pagerduty
 
-from components.datadog_common import monitor_name, number, scope
+from components.datadog_common import number, scope, security_monitor
 from components.monitoring import anomaly_query
 from components.on_call import DATADOG_VENDOR, priority_id
 from config.monitoring import AnomalyAlert, MonitoringSection
@@ -228,39 +228,17 @@ class SecurityEscalation(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions,
         **definition: Any,
     ) -> datadog.Monitor:
-        sev = SEV_LEVELS[SECURITY_SEV]
-        handles = [
-            f"@pagerduty-{self.datadog_service_name}",
-            f"@{args.config.contacts.security_lead}",
-        ]
-        message = "\n".join(
-            [
-                summary,
-                "",
-                f"Runbook: {args.monitoring.runbook(RUNBOOK_SLUG)}",
-                f"Severity: critical, {sev.level} (routing: security escalation, Security Lead "
-                "first, then Incident Commander)",
-                "",
-                f"Notify: {' '.join(handles)}",
-            ]
-        )
-        return datadog.Monitor(
+        return security_monitor(
             logical_name,
-            name=monitor_name("critical", title, args.naming),
-            message=message,
-            priority=str(sev.datadog_priority),
-            renotify_interval=30,
-            tags=args.naming.tags(
-                severity="critical",
-                service=args.service,
-                team=args.monitoring.team,
-                alert=alert,
-                route="security",
-                sev=sev.level.lower(),
-            ),
-            type="query alert",
-            require_full_window=False,
-            include_tags=True,
+            naming=args.naming,
+            service=args.service,
+            team=args.monitoring.team,
+            pagerduty_service_name=self.datadog_service_name,
+            security_lead=args.config.contacts.security_lead,
+            runbook=args.monitoring.runbook(RUNBOOK_SLUG),
+            alert=alert,
+            title=title,
+            summary=summary,
             opts=opts,
             **definition,
         )

@@ -32,11 +32,10 @@ from typing import Any
 import pulumi
 import pulumi_datadog as datadog
 
-from components.datadog_common import AlertRouting, monitor_name
+from components.datadog_common import AlertRouting, security_monitor
 from config.monitoring import MonitoringSection
 from config.siem import SiemAlertsSpec
 from controlplane.naming import Naming
-from controlplane.playbook import SECURITY_SEV, SEV_LEVELS
 
 RUNBOOK_SLUG = "siem-forwarding"
 """The runbook ``docs/runbooks/siem-forwarding.md``."""
@@ -186,33 +185,17 @@ class SiemHealth(pulumi.ComponentResource):
                 tags={"service": args.service, "team": args.monitoring.team, "alert": alert},
                 **common,
             )
-        sev = SEV_LEVELS[SECURITY_SEV]
-        handles = [f"@pagerduty-{route.service_name}", f"@{route.security_lead}"]
-        message = "\n".join(
-            [
-                summary,
-                "",
-                f"Runbook: {runbook}",
-                f"Severity: critical, {sev.level} (routing: security escalation, Security Lead "
-                "first, then Incident Commander)",
-                "",
-                f"Notify: {' '.join(handles)}",
-            ]
-        )
-        return datadog.Monitor(
+        return security_monitor(
             logical_name,
-            name=monitor_name("critical", title, args.naming),
-            message=message,
-            priority=str(sev.datadog_priority),
-            renotify_interval=30,
-            tags=args.naming.tags(
-                severity="critical",
-                service=args.service,
-                team=args.monitoring.team,
-                alert=alert,
-                route="security",
-                sev=sev.level.lower(),
-            ),
+            naming=args.naming,
+            service=args.service,
+            team=args.monitoring.team,
+            pagerduty_service_name=route.service_name,
+            security_lead=route.security_lead,
+            runbook=runbook,
+            alert=alert,
+            title=title,
+            summary=summary,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(route.notify_after)),
-            **common,
+            **definition,
         )
