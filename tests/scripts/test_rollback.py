@@ -17,6 +17,7 @@ import pytest
 
 from tests.support import fake_pulumi
 from tests.support.git import git
+from tests.support.operator_scripts import rollback_repo
 from tests.support.scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rollback.py"
@@ -69,18 +70,7 @@ sys.exit(int(os.environ.get("FAKE_PULUMI_EXIT_" + command.upper(), "0")))
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Any]:
     repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    (repo / "Pulumi.yaml").write_text("name: controlplane\nruntime: python\n")
-    (repo / "policies" / "config").mkdir(parents=True)
-    (repo / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
-    (repo / "policies" / "config" / "prod.json").write_text("{}\n")
-    commits = []
-    for label in ("v1", "v2", "v3"):
-        (repo / "version.txt").write_text(label + "\n")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", label)
-        commits.append(git(repo, "rev-parse", "HEAD"))
+    commits = rollback_repo(repo)
     history = RECORDED_HISTORY
     for i, commit in enumerate(commits, start=1):
         history = history.replace(f"<C{i}>", commit)

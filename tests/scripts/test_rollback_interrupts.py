@@ -32,6 +32,7 @@ from tests.support.interrupts import (
     wait_gone,
     worktrees,
 )
+from tests.support.operator_scripts import rollback_repo
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "rollback.py"
 DRILL = SCRIPT.with_name("rollback_drill.py")
@@ -87,18 +88,7 @@ def world(tmp_path: Path) -> dict[str, Any]:
     """A project at v3 whose stack history has version 4 at commit v2 and 7 at v3, the holding
     double as the Pulumi CLI, its temporary folders in ``tmp``."""
     repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    (repo / "Pulumi.yaml").write_text("name: controlplane\nruntime: python\n")
-    (repo / "policies" / "config").mkdir(parents=True)
-    (repo / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
-    (repo / "policies" / "config" / "prod.json").write_text("{}\n")
-    commits = []
-    for label in ("v1", "v2", "v3"):
-        (repo / "version.txt").write_text(label + "\n")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", label)
-        commits.append(git(repo, "rev-parse", "HEAD"))
+    commits = rollback_repo(repo)
     history = tmp_path / "history.json"
     history.write_text(json.dumps([update(7, commits[2]), update(4, commits[1])]))
     double = tmp_path / "bin" / "pulumi"

@@ -3,34 +3,24 @@ command-line doubles written as small Python programs, and each script loaded as
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+from tests.support.git import git
+from tests.support.scripts import SCRIPTS, load_script
 
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` with a fixed identity; its stdout, stripped."""
-    done = subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        env={**os.environ, **_IDENTITY},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
+__all__ = [
+    "SCRIPTS",
+    "commit_all",
+    "git",
+    "init_repo",
+    "load_script",
+    "rollback_repo",
+    "run_script",
+    "write_double",
+]
 
 
 def init_repo(repo: Path) -> Path:
@@ -46,6 +36,22 @@ def commit_all(repo: Path, message: str) -> str:
     return git(repo, "rev-parse", "HEAD")
 
 
+def rollback_repo(repo: Path) -> list[str]:
+    """A project checkout in ``repo`` where scripts/rollback.py runs: ``Pulumi.yaml``, the policy
+    pack's ``PulumiPolicy.yaml`` and an empty ``prod.json``, committed three times (``version.txt``
+    v1, v2, v3); the three commits' SHAs, oldest first."""
+    init_repo(repo)
+    (repo / "Pulumi.yaml").write_text("name: controlplane\nruntime: python\n")
+    (repo / "policies" / "config").mkdir(parents=True)
+    (repo / "policies" / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (repo / "policies" / "config" / "prod.json").write_text("{}\n")
+    commits = []
+    for label in ("v1", "v2", "v3"):
+        (repo / "version.txt").write_text(label + "\n")
+        commits.append(commit_all(repo, label))
+    return commits
+
+
 def write_double(bin_dir: Path, name: str, program: str) -> Path:
     """An executable ``bin_dir/name`` that runs ``program`` with this interpreter."""
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -53,19 +59,6 @@ def write_double(bin_dir: Path, name: str, program: str) -> Path:
     path.write_text(f"#!{sys.executable}\n{program}")
     path.chmod(0o755)
     return path
-
-
-def load_script(name: str) -> ModuleType:
-    """``scripts/<name>.py`` as a module (the scripts are not a package); its folder goes on
-    sys.path first, as when it runs, so the scripts it imports resolve."""
-    if str(SCRIPTS) not in sys.path:
-        sys.path.insert(0, str(SCRIPTS))
-    spec = importlib.util.spec_from_file_location(f"{name}_script", SCRIPTS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_script(
