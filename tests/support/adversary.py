@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.resource_records import record
+
 Snapshot = dict[str, Any]
 Resource = dict[str, Any]
 
@@ -77,23 +79,16 @@ def add(
     parent_types = _parent_chain(snapshot, parent)
     chain = f"{parent_types}${type_token}" if parent_types else type_token
     stack, project = snapshot["stack"], snapshot["project"]
-    resource: Resource = {
-        "urn": f"urn:pulumi:{stack}::{project}::{chain}::{name}",
-        "type": type_token,
-        "name": name,
-        "custom": custom,
-        "parent": parent,
-        "provider": None,
-        "inputs": json.loads(json.dumps(inputs)),
-        "protect": False,
-        "retainOnDelete": False,
-        "deleteBeforeReplace": False,
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "additionalSecretOutputs": [],
-        "dependencies": [],
-        "propertyDependencies": {},
-    }
+    resource: Resource = record(
+        f"urn:pulumi:{stack}::{project}::{chain}::{name}",
+        type_token,
+        name,
+        custom=custom,
+        parent=parent,
+        inputs=json.loads(json.dumps(inputs)),
+        dependencies=[],
+        property_dependencies={},
+    )
     snapshot["resources"].append(resource)
     return resource
 

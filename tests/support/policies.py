@@ -18,6 +18,7 @@ from typing import Any
 
 from policies._lib.meta import Meta
 from preflight.analyzer.results import StackResult
+from tests.support.resource_records import record
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policies"
@@ -44,23 +45,18 @@ def make_resource(
     custom: bool = True,
 ) -> dict[str, Any]:
     """A resource in the snapshot contract's shape, parented to the root stack."""
-    return {
-        "urn": urn(stack, type_token, name),
-        "type": type_token,
-        "name": name,
-        "custom": custom,
-        "parent": stack_urn(stack),
-        "provider": None,
-        "inputs": copy.deepcopy(inputs or {}),
-        "protect": protect,
-        "retainOnDelete": False,
-        "deleteBeforeReplace": False,
-        "ignoreChanges": [],
-        "replaceOnChanges": [],
-        "additionalSecretOutputs": [],
-        "dependencies": [],
-        "propertyDependencies": {},
-    }
+    resource = record(
+        urn(stack, type_token, name),
+        type_token,
+        name,
+        custom=custom,
+        parent=stack_urn(stack),
+        inputs=copy.deepcopy(inputs or {}),
+        dependencies=[],
+        property_dependencies={},
+    )
+    resource["protect"] = protect
+    return resource
 
 
 def snapshot(resources: list[dict[str, Any]], stack: str = "prod") -> dict[str, Any]:
