@@ -160,6 +160,19 @@ ALERTS: tuple[PlaybookAlert, ...] = (
 """Playbook §4 "Alerts", in the playbook's order."""
 ALERTS_BY_SLUG: dict[str, PlaybookAlert] = {alert.slug: alert for alert in ALERTS}
 
+
+def metrics_schema(description: str) -> dict[str, object]:
+    """The ``metrics`` config property of the alert policies: the metric each §4 alert's monitor
+    reads, by alert slug, defaulting to the playbook's."""
+    return {
+        "type": "object",
+        "properties": {alert.slug: {"type": "string", "minLength": 1} for alert in ALERTS},
+        "additionalProperties": False,
+        "default": {alert.slug: alert.metric for alert in ALERTS},
+        "description": description,
+    }
+
+
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "informational")
 
 ESCALATION: tuple[tuple[str, str], ...] = (

@@ -47,6 +47,7 @@ from policies._lib.playbook import (
     SCALE_TEXT,
     SCALES_BY_KIND,
     PlaybookAlert,
+    metrics_schema,
 )
 from policies._lib.policy import resource_policy
 from policies._lib.props import get, is_missing, number
@@ -75,16 +76,10 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "metrics": {
-        "type": "object",
-        "properties": {alert.slug: {"type": "string", "minLength": 1} for alert in ALERTS},
-        "additionalProperties": False,
-        "default": {alert.slug: alert.metric for alert in ALERTS},
-        "description": (
-            "The metric each alert's monitor reads (§4 names mission.success_rate, "
-            "executor.heartbeat.latency, undo.success_rate and telemetry.events.ingested)."
-        ),
-    },
+    "metrics": metrics_schema(
+        "The metric each alert's monitor reads (§4 names mission.success_rate, "
+        "executor.heartbeat.latency, undo.success_rate and telemetry.events.ingested)."
+    ),
     "scales": {
         "type": "object",
         "properties": {

@@ -39,10 +39,10 @@ from policies._lib.observability import (
 )
 from policies._lib.playbook import (
     ALERT_TAG_KEY,
-    ALERTS,
     ALERTS_BY_SLUG,
     BURN_RATE_ALERTS,
     QUERY_SHAPES,
+    metrics_schema,
 )
 from policies._lib.policy import stack_policy, types
 from policies._lib.props import get, is_missing, is_unknown, number, peek
@@ -72,13 +72,7 @@ META = Meta(
 )
 
 CONFIG: Schema = {
-    "metrics": {
-        "type": "object",
-        "properties": {alert.slug: {"type": "string", "minLength": 1} for alert in ALERTS},
-        "additionalProperties": False,
-        "default": {alert.slug: alert.metric for alert in ALERTS},
-        "description": "The metric each alert's monitor reads (as CP-ALR-002's metrics).",
-    },
+    "metrics": metrics_schema("The metric each alert's monitor reads (as CP-ALR-002's metrics)."),
     "maxEvaluationDelaySeconds": {
         "type": "number",
         "minimum": 0,
